@@ -1,0 +1,116 @@
+"""Article summaries: one model call when the article fits the context, map-reduce when not.
+
+Summaries are cached by content hash; a summary whose facts are not in the article is replaced by
+an extractive one (the article's lead sentences).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from rapidfuzz import fuzz, process
+
+from bot.grounding import support, unsupported_facts
+from bot.model import ChatModel, TextCallback
+from bot.types import Summary
+from index.catalog import Catalog
+from index.chunk import sentence_spans
+from index.errors import ArticleNotFoundError, EmptyIndexError
+from index.models import Article
+from prompts import render
+
+log = logging.getLogger(__name__)
+
+PROMPT_OVERHEAD = 120
+MIN_TITLE_SCORE = 60
+
+
+def find_article(catalog: Catalog, query: str) -> Article:
+    """An article by exact id, else by best fuzzy title match."""
+    query = query.strip()
+    article = catalog.article(query)
+    if article is not None:
+        return article
+    records = catalog.records()
+    if not records:
+        raise EmptyIndexError()
+    titles = {r.article_id: r.title for r in records}
+    match = process.extractOne(query, titles, scorer=fuzz.WRatio, score_cutoff=MIN_TITLE_SCORE)
+    if match is None:
+        raise ArticleNotFoundError(query)
+    found = catalog.article(match[2])
+    if found is None:  # removed between the two reads
+        raise ArticleNotFoundError(query)
+    return found
+
+
+class Summariser:
+    def __init__(self, catalog: Catalog, model: Callable[[], ChatModel], *, max_tokens: int):
+        self._catalog = catalog
+        self._model = model
+        self._max_tokens = max_tokens
+
+    def summarise(self, query: str, on_text: TextCallback | None = None) -> Summary:
+        article = find_article(self._catalog, query)
+        cached = self._catalog.cached_summary(article.content_hash)
+        if cached is not None:
+            text, grounded = cached
+        else:
+            text, grounded = self._summarise(article, on_text)
+            self._catalog.cache_summary(article.content_hash, text, grounded)
+        return Summary(article.article_id, article.title, article.source, article.url, text,
+                       grounded)
+
+    def _summarise(self, article: Article, on_text: TextCallback | None) -> tuple[str, bool]:
+        model = self._model()
+        budget = model.n_ctx - self._max_tokens - PROMPT_OVERHEAD
+        parts = split_to_budget(article.text, model.count_tokens, budget)
+        if len(parts) == 1:
+            summary = self._call(model, "summary_user", on_text, title=article.title, text=parts[0])
+        else:  # map-reduce: summarise each part, then the summaries
+            partials = [
+                self._call(model, "summary_user", None, title=article.title, text=part)
+                for part in parts
+            ]
+            joined = "\n\n".join(f"- {p}" for p in partials)
+            summary = self._call(model, "combine_user", on_text, title=article.title, parts=joined)
+        if summary and not unsupported_facts(summary, [article.text]) and support(
+            summary, [article.text]
+        ) >= 0.6:
+            return summary, True
+        log.info("summary fallback article_id=%s", article.article_id)
+        return lead(article.text), True  # quoted verbatim, so grounded by construction
+
+    def _call(
+        self, model: ChatModel, template: str, on_text: TextCallback | None, **variables: str
+    ) -> str:
+        messages = [
+            {"role": "system", "content": render("summary_system")},
+            {"role": "user", "content": render(template, **variables)},
+        ]
+        return model.complete(messages, max_tokens=self._max_tokens, on_text=on_text)
+
+
+def split_to_budget(text: str, count: Callable[[str], int], budget: int) -> list[str]:
+    """Consecutive runs of whole sentences, each within `budget` model tokens."""
+    parts: list[str] = []
+    current: list[str] = []
+    used = 0
+    for start, end in sentence_spans(text):
+        sentence = text[start:end]
+        size = count(sentence) + 1
+        if current and used + size > budget:
+            parts.append(" ".join(current))
+            current, used = [], 0
+        current.append(sentence)
+        used += size
+    if current:
+        parts.append(" ".join(current))
+    return parts or [text]
+
+
+def lead(text: str, sentences: int = 3) -> str:
+    """The extractive fallback: the article's first sentences, as news is written lead-first."""
+    spans = sentence_spans(text)[:sentences]
+    return " ".join(text[s:e] for s, e in spans)

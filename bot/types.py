@@ -1,0 +1,57 @@
+"""What the answering core hands to its transports (terminal, Discord): our own frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    """A numbered source shown under an answer: one per article, in rank order."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    url: str | None
+    score: float
+    quote: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A grounded answer, or an honest refusal (`covered` is False, no citations)."""
+
+    question: str
+    text: str
+    grounded: bool
+    citations: tuple[int, ...]
+    sources: tuple[Source, ...]
+    covered: bool = True
+    used_model: bool = True
+
+
+@dataclass(frozen=True)
+class Summary:
+    article_id: str
+    title: str
+    source: str
+    url: str | None
+    summary: str
+    grounded: bool
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of a conversation (a thread, a reply chain, a terminal session)."""
+
+    question: str
+    answer: str
+
+
+class BusyError(Exception):
+    """The model queue is full: the user should try again shortly. Safe to show as is."""
+
+    def __init__(self, waiting: int) -> None:
+        super().__init__(f"Newsdesk is busy answering {waiting} other questions; try again shortly.")
+        self.waiting = waiting

@@ -1,0 +1,95 @@
+"""Downloading a URL with httpx: timeouts, redirects, a size cap enforced while streaming.
+
+Every failure becomes a `SourceError` with a short reason a user can act on.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from index.errors import SourceError
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "Newsdesk/0.1 (local news-article indexer; +https://github.com/newsdesk)"
+_ACCEPT = (
+    "text/html, application/rss+xml, application/atom+xml, application/xml, "
+    "text/plain;q=0.9, */*;q=0.5"
+)
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """A downloaded body and what the server said about it."""
+
+    url: str  # the final URL, after redirects
+    content_type: str  # lower-cased media type without parameters, "" when absent
+    charset: str | None
+    body: bytes
+
+
+def fetch(
+    url: str, *, max_bytes: int, timeout: float, client: httpx.Client | None = None
+) -> Fetched:
+    """GET `url`, following redirects; bodies over `max_bytes` are refused while streaming."""
+    try:
+        if client is not None:
+            return _get(client, url, max_bytes=max_bytes, timeout=timeout)
+        with httpx.Client(timeout=timeout, follow_redirects=True) as own:
+            return _get(own, url, max_bytes=max_bytes, timeout=timeout)
+    except httpx.TimeoutException as exc:
+        raise SourceError(url, f"timed out after {timeout:g}s") from exc
+    except httpx.ConnectError as exc:
+        raise SourceError(url, _connect_reason(exc)) from exc
+    except httpx.TooManyRedirects as exc:
+        raise SourceError(url, "too many redirects") from exc
+    except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        raise SourceError(url, f"not a valid http(s) URL ({exc})") from exc
+    except httpx.HTTPError as exc:
+        raise SourceError(url, f"download failed ({type(exc).__name__}: {exc})") from exc
+
+
+def _get(client: httpx.Client, url: str, *, max_bytes: int, timeout: float) -> Fetched:
+    headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
+    with client.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as resp:
+        if resp.status_code >= 400:
+            raise SourceError(url, _status_reason(resp))
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            limit = f"the limit is {max_bytes:,}"
+            raise SourceError(url, f"too large ({int(declared):,} bytes; {limit})")
+        body = bytearray()
+        for piece in resp.iter_bytes():
+            body += piece
+            if len(body) > max_bytes:
+                raise SourceError(url, f"too large (more than the {max_bytes:,}-byte limit)")
+        media, _, _ = resp.headers.get("content-type", "").partition(";")
+        log.debug(
+            "fetched url=%s status=%d bytes=%d type=%s",
+            resp.url,
+            resp.status_code,
+            len(body),
+            media,
+        )
+        return Fetched(str(resp.url), media.strip().lower(), resp.charset_encoding, bytes(body))
+
+
+def _status_reason(resp: httpx.Response) -> str:
+    if resp.status_code == 404:
+        return "HTTP 404 Not Found: the page does not exist"
+    return f"HTTP {resp.status_code} {resp.reason_phrase}".strip()
+
+
+def _connect_reason(exc: httpx.ConnectError) -> str:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.errno == errno.ECONNREFUSED:
+            return "connection refused (is the server running?)"
+        cause = cause.__cause__ or cause.__context__
+    if "refused" in str(exc).lower():
+        return "connection refused (is the server running?)"
+    return f"could not connect ({exc})"

@@ -1,0 +1,88 @@
+"""The data that crosses module boundaries in the index: our own frozen dataclasses.
+
+Vendor shapes (Chroma's lists of lists, trafilatura's documents, feedparser entries) are
+converted to these in exactly one place each and never leak further.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def content_hash(title: str, text: str) -> str:
+    """A stable fingerprint of what an article says: unchanged content is never re-embedded."""
+    return hashlib.sha256(f"{title}\n\n{text}".encode()).hexdigest()
+
+
+def stable_id(key: str) -> str:
+    """A deterministic article id: 16 hex digits of the sha256 of a canonical key."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One cleaned news article, ready to chunk and index."""
+
+    article_id: str
+    title: str
+    text: str
+    source: str
+    url: str | None = None
+    site: str | None = None
+    byline: str | None = None
+    published: str | None = None
+    content_hash: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.content_hash:
+            object.__setattr__(self, "content_hash", content_hash(self.title, self.text))
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage of an article; `start`/`end` are character offsets into `Article.text`."""
+
+    chunk_id: str
+    article_id: str
+    ordinal: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """What the catalog knows about an indexed article (no body text)."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str | None
+    site: str | None
+    byline: str | None
+    published: str | None
+    content_hash: str
+    chunks: int
+    indexed_at: float
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """A chunk found by a search, with the article it belongs to and its fused score."""
+
+    chunk: Chunk
+    article: ArticleRecord
+    score: float
+    dense: float | None = None
+    lexical: float | None = None
+
+
+@dataclass(frozen=True)
+class IndexStats:
+    articles: int
+    chunks: int
+    embedder: str
+    collection: str
+    disk_bytes: int
+    extra: dict[str, object] = field(default_factory=dict)

@@ -1,0 +1,174 @@
+"""ChunkStore: the vectors, in Chroma. The only module that imports chromadb.
+
+Chroma never embeds anything itself (its default embedding function would download a model): we
+always pass our own vectors. Record ids are `{chunk_id}@{content_hash[:16]}`, so a new version of
+an article is written beside the old one and becomes visible only when the catalog commits it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from index.models import Chunk
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StoredHit:
+    chunk: Chunk
+    content_hash: str
+    similarity: float
+
+
+def record_id(chunk: Chunk, content_hash: str) -> str:
+    return f"{chunk.chunk_id}@{content_hash[:16]}"
+
+
+class ChunkStore:
+    """Named collections of chunk vectors (cosine space) in an embedded or remote Chroma."""
+
+    def __init__(self, data_dir: Path, chroma_url: str | None = None) -> None:
+        self._path = data_dir / "chroma"
+        self._url = chroma_url
+        self._client: Any = None
+        self._collections: dict[str, Any] = {}
+
+    def _connect(self) -> Any:
+        if self._client is None:
+            os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+            import chromadb  # heavy: imported on first use, never at import time
+            from chromadb.config import Settings as ChromaSettings
+
+            settings = ChromaSettings(anonymized_telemetry=False)
+            if self._url:
+                from urllib.parse import urlparse
+
+                url = urlparse(self._url)
+                self._client = chromadb.HttpClient(
+                    host=url.hostname or "localhost",
+                    port=url.port or 8000,
+                    ssl=url.scheme == "https",
+                    settings=settings,
+                )
+            else:
+                self._client = chromadb.PersistentClient(path=str(self._path), settings=settings)
+        return self._client
+
+    def refresh(self) -> None:
+        """Drop cached handles so the next call sees what another process wrote."""
+        if self._client is not None and not self._url:
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        self._client = None
+        self._collections.clear()
+
+    def _collection(self, name: str) -> Any:
+        if name not in self._collections:
+            self._collections[name] = self._connect().get_or_create_collection(
+                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+        return self._collections[name]
+
+    def upsert(
+        self,
+        name: str,
+        chunks: Sequence[Chunk],
+        hashes: dict[str, str],
+        vectors: NDArray[np.float32],
+    ) -> None:
+        if not chunks:
+            return
+        self._collection(name).upsert(
+            ids=[record_id(c, hashes[c.article_id]) for c in chunks],
+            embeddings=vectors,
+            documents=[c.text for c in chunks],
+            metadatas=[
+                {
+                    "article_id": c.article_id,
+                    "content_hash": hashes[c.article_id],
+                    "chunk_id": c.chunk_id,
+                    "ordinal": c.ordinal,
+                    "start": c.start,
+                    "end": c.end,
+                }
+                for c in chunks
+            ],
+        )
+
+    def query(self, name: str, vector: NDArray[np.float32], k: int) -> list[StoredHit]:
+        collection = self._collection(name)
+        if k <= 0 or collection.count() == 0:
+            return []
+        result = collection.query(
+            query_embeddings=vector.reshape(1, -1),
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
+        )
+        hits = []
+        for doc, meta, dist in zip(
+            result["documents"][0], result["metadatas"][0], result["distances"][0]
+        ):
+            chunk = Chunk(
+                chunk_id=str(meta["chunk_id"]),
+                article_id=str(meta["article_id"]),
+                ordinal=int(meta["ordinal"]),
+                text=str(doc),
+                start=int(meta["start"]),
+                end=int(meta["end"]),
+            )
+            hits.append(StoredHit(chunk, str(meta["content_hash"]), 1.0 - float(dist)))
+        return hits
+
+    def similarities(
+        self, name: str, ids: Sequence[tuple[Chunk, str]], vector: NDArray[np.float32]
+    ) -> dict[str, float]:
+        """Cosine similarity of `vector` to stored chunks given as (chunk, content_hash)."""
+        if not ids:
+            return {}
+        import numpy as np
+
+        got = self._collection(name).get(
+            ids=[record_id(c, h) for c, h in ids], include=["embeddings", "metadatas"]
+        )
+        out: dict[str, float] = {}
+        for meta, emb in zip(got["metadatas"], got["embeddings"]):
+            out[str(meta["chunk_id"])] = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
+        return out
+
+    def delete_other_versions(self, name: str, article_id: str, keep_hash: str | None) -> None:
+        """Delete every version of an article's chunks except `keep_hash` (None: delete all)."""
+        where: dict[str, Any] = {"article_id": article_id}
+        if keep_hash is not None:
+            where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
+        self._collection(name).delete(where=where)
+
+    def delete_version(self, name: str, article_id: str, content_hash: str) -> None:
+        self._collection(name).delete(
+            where={"$and": [{"article_id": article_id}, {"content_hash": content_hash}]}
+        )
+
+    def count(self, name: str) -> int:
+        return int(self._collection(name).count())
+
+    def drop(self, name: str) -> None:
+        self._collections.pop(name, None)
+        try:
+            self._connect().delete_collection(name)
+        except Exception:  # noqa: BLE001 - Chroma raises various types for "no such collection"
+            log.debug("drop: no collection name=%s", name)
+
+    def disk_bytes(self) -> int:
+        if self._url or not self._path.exists():
+            return 0
+        return sum(p.stat().st_size for p in self._path.rglob("*") if p.is_file())

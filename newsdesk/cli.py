@@ -1,0 +1,139 @@
+"""`newsdesk`: the command line. Thin: each command parses, calls the core, formats the result."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+
+from bot.types import Answer
+from newsdesk.app import App, configure_logging
+from newsdesk.console import err, fail, guarded, load_settings, print_json
+from newsdesk.index_cli import index_app
+
+app = typer.Typer(
+    help="Newsdesk: answers questions about your news articles, with citations, on your machine.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(index_app, name="index")
+
+
+def _app() -> App:
+    settings = load_settings()
+    configure_logging(settings)
+    return App(settings)
+
+
+def answer_json(answer: Answer) -> dict[str, object]:
+    """The `ask --json` contract."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "grounded": answer.grounded,
+        "citations": list(answer.citations),
+        "sources": [asdict(s) for s in answer.sources],
+    }
+
+
+@app.command()
+def ask(
+    question: str = typer.Argument(..., help="The question."),
+    as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
+) -> None:
+    """Answer QUESTION from the indexed articles, citing them."""
+    desk = _app().desk
+    answer = guarded(lambda: asyncio.run(desk.ask(question)))
+    if as_json:
+        print_json(answer_json(answer))
+        return
+    print(answer.text)
+    for s in answer.sources:
+        print(f"[{s.n}] {s.title} — {s.url or s.source}")
+
+
+@app.command()
+def summarise(
+    article: str = typer.Argument(..., help="An article id or (part of) its title."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Summarise one indexed article."""
+    desk = _app().desk
+    summary = guarded(lambda: asyncio.run(desk.summarise(article)))
+    if as_json:
+        keys = ("article_id", "title", "source", "summary", "grounded")
+        print_json({k: asdict(summary)[k] for k in keys})
+        return
+    print(f"{summary.title}\n\n{summary.summary}\n\n— {summary.url or summary.source}")
+
+
+@app.command()
+def chat() -> None:
+    """Talk to Newsdesk in the terminal, exactly as on Discord (no token needed)."""
+    from bot.terminal import run_chat
+
+    application = _app()
+    code = guarded(
+        lambda: asyncio.run(
+            run_chat(
+                application.desk,
+                stdin=sys.stdin,
+                stdout=sys.stdout,
+                history_turns=application.settings.history_turns,
+            )
+        )
+    )
+    raise typer.Exit(code)
+
+
+@app.command("eval")
+def evaluate(
+    questions: Path = typer.Argument(..., exists=True, dir_okay=False, help="A JSONL question set."),
+    plot: Path | None = typer.Option(None, help="Write a PNG plot of the results here."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Evaluate retrieval and answers on a question set: hit@k, accuracy, refusals, latency."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from bot.evaluate import load_questions, render_table, report_json, run_eval, save_plot
+
+    desk = _app().desk
+    items = guarded(lambda: load_questions(questions))
+    with Progress(console=err) as progress:
+        task = progress.add_task("questions", total=len(items))
+        report = guarded(lambda: asyncio.run(
+            run_eval(desk, items, on_progress=lambda *_: progress.advance(task))
+        ))
+    if plot is not None:
+        save_plot(report, plot)
+        err.print(f"plot written to {plot}")
+    if as_json:
+        print_json(report_json(report))
+    else:
+        Console().print(render_table(report))
+
+
+@app.command()
+def bot(
+    sync: bool = typer.Option(False, "--sync", help="Upload the slash commands, then run."),
+    guild: int | None = typer.Option(None, help="Sync to this guild only (instant)."),
+) -> None:
+    """Run the Discord bot (token from NEWSDESK_DISCORD_TOKEN)."""
+    from bot.discord_app import run_bot
+
+    application = _app()
+    if application.settings.discord_token is None:
+        fail("NEWSDESK_DISCORD_TOKEN is not set; put the bot token in the environment or .env")
+    raise typer.Exit(run_bot(application.settings, application.desk, sync=sync, guild=guild))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""`newsdesk index ...`: the admin commands. Thin: parse, call the index, format."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from index.errors import SourceError
+from index.load import expand_sources, load_source
+from index.models import Article
+from newsdesk.app import App, configure_logging
+from newsdesk.console import err, fail, guarded, load_settings, print_json, progress_bar
+
+index_app = typer.Typer(help="Load, list, search and maintain the article index.", no_args_is_help=True)
+out = Console()
+
+
+def _app() -> App:
+    settings = load_settings()
+    configure_logging(settings)
+    return App(settings)
+
+
+@index_app.command("add")
+def add(sources: list[str] = typer.Argument(..., help="Files, folders, URLs or RSS/Atom feeds.")) -> None:
+    """Load, clean, chunk, embed and index articles. Unchanged articles are skipped."""
+    app = _app()
+    failures: list[SourceError] = []
+    expanded = expand_sources(sources)
+    with progress_bar() as progress:
+        loading = progress.add_task("sources", total=len(expanded))
+        indexing = progress.add_task("articles indexed", total=None)
+
+        def articles() -> Iterator[Article]:
+            for source in expanded:
+                try:
+                    yield from load_source(
+                        source,
+                        max_bytes=app.settings.max_source_bytes,
+                        timeout=app.settings.fetch_timeout,
+                    )
+                except SourceError as exc:
+                    failures.append(exc)
+                    progress.console.print(f"[red]error:[/red] {exc}", highlight=False)
+                progress.advance(loading)
+
+        report = guarded(
+            lambda: app.index.add(articles(), progress=lambda n: progress.advance(indexing, n))
+        )
+    err.print(
+        f"added {report.added}, updated {report.updated}, unchanged {report.unchanged} articles "
+        f"({report.chunks} chunks); {len(failures)} sources failed",
+        highlight=False,
+    )
+    if failures:
+        raise typer.Exit(1)
+
+
+@index_app.command("list")
+def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List the indexed articles, most recently indexed first."""
+    records = _app().index.catalog.records()
+    if as_json:
+        keys = ("article_id", "title", "source", "url", "site", "byline", "published", "chunks",
+                "content_hash")
+        print_json([{k: asdict(r)[k] for k in keys} for r in records])
+        return
+    table = Table("article_id", "title", "site", "chunks", "source")
+    for r in records:
+        table.add_row(r.article_id, r.title, r.site or "", str(r.chunks), r.source)
+    out.print(table)
+
+
+@index_app.command("remove")
+def remove(article_id: str = typer.Argument(..., help="An id from `newsdesk index list`.")) -> None:
+    """Remove one article and its chunks."""
+    if not guarded(lambda: _app().index.remove(article_id)):
+        fail(f"no indexed article has id {article_id!r}; `newsdesk index list` shows them")
+    err.print(f"removed {article_id}")
+
+
+@index_app.command("rebuild")
+def rebuild() -> None:
+    """Re-chunk and re-embed every article with the configured embedder.
+
+    The old index keeps answering until the new one is complete.
+    """
+    app = _app()
+    total = app.index.catalog.counts()[0]
+    with progress_bar() as progress:
+        task = progress.add_task("re-embedding", total=total)
+        chunks = guarded(lambda: app.index.rebuild(progress=lambda n: progress.advance(task, n)))
+    err.print(f"rebuilt {total} articles ({chunks} chunks) with {app.embedder.name}")
+
+
+@index_app.command("stats")
+def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Show the size of the index and which embedder built it."""
+    s = _app().index.stats()
+    data = {"articles": s.articles, "chunks": s.chunks, "embedder": s.embedder,
+            "collection": s.collection, "disk_bytes": s.disk_bytes}
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        out.print(f"{key:>11}: {value}", highlight=False)
+
+
+@index_app.command("search")
+def search(
+    query: str = typer.Argument(..., help="What to look for."),
+    k: int = typer.Option(5, "-k", min=1, max=50, help="How many chunks."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show the chunks that best match QUERY (hybrid dense + BM25), without any threshold."""
+    hits = guarded(lambda: _app().retriever.search(query, k, threshold=False))
+    rows = [
+        {"article_id": h.article.article_id, "title": h.article.title, "source": h.article.source,
+         "chunk_id": h.chunk.chunk_id, "text": h.chunk.text, "score": h.score}
+        for h in hits
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for n, row in enumerate(rows, 1):
+        out.print(f"[bold]{n}. {row['title']}[/bold]  score={row['score']:.3f}  {row['chunk_id']}")
+        out.print(f"   {row['text'][:300]}", highlight=False)

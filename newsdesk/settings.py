@@ -1,0 +1,118 @@
+"""The one settings tree: read from the environment (prefix NEWSDESK_) and `.env`.
+
+Every field has a description and bounds; `.env.example` documents each of them and a test keeps
+the two in sync. Building a `Settings` touches nothing on disk and needs no token or model.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # --- index -------------------------------------------------------------------------------
+    data_dir: Path = Field(Path("./data"), description="Where the index (Chroma + catalog) lives.")
+    embedder: Literal["minilm", "hashing"] = Field(
+        "minilm",
+        description="Embedder: 'minilm' (all-MiniLM-L6-v2 int8 ONNX from PyPI) or 'hashing' "
+        "(a fast lexical stand-in for tests; not for real use).",
+    )
+    embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
+    embed_threads: int = Field(0, ge=0, le=256, description="ONNX threads; 0 = all cores.")
+    chunk_tokens: int = Field(
+        200, ge=32, le=512, description="Maximum embedder tokens per chunk (capped by the model)."
+    )
+    chunk_overlap: int = Field(
+        1, ge=0, le=5, description="Sentences repeated at the start of the next chunk."
+    )
+    chroma_url: str | None = Field(
+        None, description="Use a Chroma server (http://host:port) instead of the embedded store."
+    )
+    max_source_bytes: int = Field(
+        10_000_000, ge=1_000, le=1_000_000_000, description="Largest file or download accepted."
+    )
+    fetch_timeout: float = Field(
+        15.0, gt=0, le=300, description="Seconds before a URL or feed fetch gives up."
+    )
+
+    # --- retrieval ---------------------------------------------------------------------------
+    top_k: int = Field(4, ge=1, le=20, description="Sources given to the model per answer.")
+    per_article_chunks: int = Field(
+        2, ge=1, le=10, description="At most this many chunks of one article per answer."
+    )
+    min_relevance: float = Field(
+        0.35,
+        ge=0.0,
+        le=1.0,
+        description="Dense cosine similarity a source needs (unless BM25 strongly agrees); "
+        "below it on every source the answer is 'the indexed articles don't cover that'.",
+    )
+
+    # --- model -------------------------------------------------------------------------------
+    model_path: Path | None = Field(
+        None, description="A GGUF chat model; empty = the bundled SmolLM2-135M-Instruct."
+    )
+    llama_server_url: str | None = Field(
+        None, description="Use a llama.cpp server (http://host:port) instead of in-process."
+    )
+    n_ctx: int = Field(2048, ge=512, le=131072, description="Model context window in tokens.")
+    n_threads: int = Field(0, ge=0, le=256, description="Generation threads; 0 = all cores.")
+    max_tokens: int = Field(200, ge=16, le=4096, description="Most tokens one answer may write.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="Sampling temperature.")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Sampling seed, for repeatable answers.")
+    queue_size: int = Field(
+        8, ge=1, le=1000, description="Questions waiting for the model before 'busy'."
+    )
+    max_question_chars: int = Field(
+        500, ge=20, le=4000, description="Longest question accepted."
+    )
+
+    # --- discord -----------------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(None, description="The bot token (secret).")
+    discord_channels: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated channel ids it answers mentions in; empty = every channel.",
+    )
+    discord_api_base: str = Field(
+        "https://discord.com/api/v10", description="Discord REST base URL (for self-hosting/tests)."
+    )
+    discord_gateway_url: str = Field(
+        "wss://gateway.discord.gg/", description="Discord gateway URL (for self-hosting/tests)."
+    )
+    cooldown_seconds: float = Field(
+        5.0, ge=0.0, le=3600.0, description="Per-user pause between questions."
+    )
+    history_turns: int = Field(
+        3, ge=0, le=20, description="Earlier turns of a thread/reply chain used as context."
+    )
+
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "WARNING", description="Logging level of the CLI and bot."
+    )
+
+    @field_validator("discord_channels", mode="before")
+    @classmethod
+    def _split_channels(cls, value: object) -> object:
+        if isinstance(value, str):
+            parts = [p.strip() for p in value.split(",") if p.strip()]
+            if not all(p.isdigit() for p in parts):
+                raise ValueError(
+                    "NEWSDESK_DISCORD_CHANNELS must be comma-separated numeric channel ids"
+                )
+            return [int(p) for p in parts]
+        return value
+
+    @field_validator("chroma_url", "llama_server_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (or be empty)")
+        return value or None

@@ -1,0 +1,155 @@
+"""A real `DeskAPI` for tests: scripted replies, a call history, optional delay and streaming."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.desk_api import QueuedCallback, TokenCallback
+from bot.types import Answer, Source, Summary, Turn
+from index.errors import ArticleNotFoundError
+from index.models import ArticleRecord
+
+
+def record(article_id: str, title: str, url: str | None = None, when: float = 0.0) -> ArticleRecord:
+    return ArticleRecord(
+        article_id=article_id,
+        title=title,
+        source=url or f"samples/{article_id}.txt",
+        url=url,
+        site=None,
+        byline=None,
+        published=None,
+        content_hash="0" * 64,
+        chunks=3,
+        indexed_at=when,
+    )
+
+
+def source(n: int, title: str = "Rates rise", url: str | None = None) -> Source:
+    return Source(
+        n=n,
+        article_id=f"a{n}",
+        title=title,
+        source="example.org",
+        url=url or f"https://example.org/{n}",
+        score=0.8,
+        quote="quoted passage",
+    )
+
+
+def answer(text: str, *sources: Source, covered: bool = True, grounded: bool = True) -> Answer:
+    cited = tuple(s.n for s in sources)
+    return Answer(
+        question="",
+        text=text,
+        grounded=grounded,
+        citations=cited,
+        sources=tuple(sources),
+        covered=covered,
+        used_model=covered,
+    )
+
+
+@dataclass
+class Call:
+    method: str
+    args: tuple[object, ...]
+    history: tuple[Turn, ...] = ()
+
+
+Reply = Answer | Summary | BaseException
+
+
+@dataclass
+class FakeDesk:
+    """Replies are taken in order from `replies`; an exception in the queue is raised instead.
+
+    With `stream=True` the reply text is fed to `on_text` word by word, `delay` seconds apart in
+    total; `queued_ahead` is reported through `on_queued` first when it is not zero.
+    """
+
+    replies: deque[Reply] = field(default_factory=deque)
+    articles: list[ArticleRecord] = field(default_factory=list)
+    info: dict[str, object] = field(default_factory=lambda: {"model": "fake", "articles": 0})
+    delay: float = 0.0
+    stream: bool = False
+    queued_ahead: int = 0
+    calls: list[Call] = field(default_factory=list)
+
+    def script(self, *replies: Reply) -> FakeDesk:
+        self.replies.extend(replies)
+        return self
+
+    async def _produce(
+        self, text: str, on_text: TokenCallback | None, on_queued: QueuedCallback | None
+    ) -> None:
+        if self.queued_ahead and on_queued is not None:
+            on_queued(self.queued_ahead)
+        words = text.split(" ")
+        steps = len(words) if self.stream else 1
+        for i in range(steps):
+            await asyncio.sleep(self.delay / steps)
+            if self.stream and on_text is not None:
+                on_text(" ".join(words[: i + 1]))
+
+    def _next(self) -> Reply:
+        if not self.replies:
+            return answer("The indexed articles say rates rose [1].", source(1))
+        return self.replies.popleft()
+
+    async def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        on_text: TokenCallback | None = None,
+        on_queued: QueuedCallback | None = None,
+    ) -> Answer:
+        self.calls.append(Call("ask", (question,), tuple(history)))
+        reply = self._next()
+        if isinstance(reply, BaseException):
+            raise reply
+        assert isinstance(reply, Answer)
+        await self._produce(reply.text, on_text, on_queued)
+        return Answer(question, *_answer_fields(reply))
+
+    async def summarise(
+        self,
+        article: str,
+        on_text: TokenCallback | None = None,
+        on_queued: QueuedCallback | None = None,
+    ) -> Summary:
+        self.calls.append(Call("summarise", (article,)))
+        match = [a for a in self.articles if article in (a.article_id, a.title)]
+        if not match:
+            raise ArticleNotFoundError(article)
+        reply = self.replies.popleft() if self.replies else None
+        if isinstance(reply, BaseException):
+            raise reply
+        text = reply.summary if isinstance(reply, Summary) else f"A summary of {match[0].title}."
+        await self._produce(text, on_text, on_queued)
+        a = match[0]
+        return Summary(a.article_id, a.title, a.source, a.url, text, grounded=True)
+
+    async def find_titles(self, query: str, limit: int = 25) -> list[ArticleRecord]:
+        self.calls.append(Call("find_titles", (query, limit)))
+        words = query.lower().split()  # like the real Desk: every word in the title
+        hits = [a for a in self.articles if all(w in a.title.lower() for w in words)]
+        return hits[:limit]
+
+    async def recent(self, limit: int = 10) -> list[ArticleRecord]:
+        self.calls.append(Call("recent", (limit,)))
+        return sorted(self.articles, key=lambda a: -a.indexed_at)[:limit]
+
+    async def about(self) -> dict[str, object]:
+        self.calls.append(Call("about", ()))
+        return dict(self.info)
+
+    def asked(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "ask"]
+
+
+def _answer_fields(a: Answer) -> tuple[str, bool, tuple[int, ...], tuple[Source, ...], bool, bool]:
+    return (a.text, a.grounded, a.citations, a.sources, a.covered, a.used_model)

@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import logging
+from unittest.mock import create_autospec
+
+import pytest
+
+from bot.conversation import (
+    UNGROUNDED_WARNING,
+    Conversation,
+    QuestionError,
+    check_question,
+    describe_error,
+    last_turns,
+)
+from bot.desk_api import DeskAPI
+from bot.types import BusyError, Summary, Turn
+from index.errors import ArticleNotFoundError, EmptyIndexError
+from tests.bot.fakes import FakeDesk, answer, source
+
+
+def spec_desk() -> DeskAPI:
+    desk: DeskAPI = create_autospec(DeskAPI, spec_set=True, instance=True)
+    return desk
+
+
+@pytest.mark.parametrize(("question", "ok"), [("why?", True), ("  why?  ", True), ("", False),
+                                              ("   ", False), ("x" * 21, False)])
+def test_check_question(question: str, ok: bool) -> None:
+    if ok:
+        assert check_question(question, 20) == question.strip()
+    else:
+        with pytest.raises(QuestionError):
+            check_question(question, 20)
+
+
+def test_last_turns() -> None:
+    turns = [Turn(f"q{i}", f"a{i}") for i in range(5)]
+    assert last_turns(turns, 2) == (turns[3], turns[4])
+    assert last_turns(turns, 0) == ()
+
+
+@pytest.mark.parametrize("exc", [BusyError(3), ArticleNotFoundError("x"), EmptyIndexError(),
+                                 QuestionError("too long")])
+def test_expected_errors_are_shown_as_they_are(exc: Exception) -> None:
+    outcome = describe_error(exc, context="test")
+    assert outcome.error and outcome.text == str(exc) and outcome.reference is None
+
+
+def test_unexpected_errors_get_a_reference_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.ERROR):
+        outcome = describe_error(KeyError("internal detail"), context="ask id=1")
+    assert outcome.error and outcome.reference is not None
+    assert outcome.reference in outcome.text and "internal" not in outcome.text
+    [logged] = caplog.records
+    assert outcome.reference in logged.getMessage() and "ask id=1" in logged.getMessage()
+    assert logged.exc_info is not None
+
+
+async def test_ask_passes_history_and_remembers_turns() -> None:
+    desk = FakeDesk().script(*(answer(f"a{i} [1].", source(1)) for i in range(4)))
+    conversation = Conversation(desk, history_turns=2)
+    for i in range(4):
+        await conversation.ask(f"q{i}")
+    assert [c.history for c in desk.asked()][-1] == (Turn("q1", "a1 [1]."), Turn("q2", "a2 [1]."))
+
+
+async def test_ask_with_derived_turns_uses_them() -> None:
+    desk = FakeDesk()
+    turns = (Turn("q0", "a0"), Turn("q1", "a1"), Turn("q2", "a2"))
+    await Conversation(desk, history_turns=2, turns=turns).ask("next")
+    assert desk.asked()[0].history == turns[1:]
+
+
+async def test_an_uncovered_answer_has_no_sources_and_is_not_remembered() -> None:
+    desk = FakeDesk().script(answer("The indexed articles don't cover that.", covered=False))
+    conversation = Conversation(desk)
+    outcome = await conversation.ask("weather on mars?")
+    assert outcome.sources == () and not outcome.error
+    assert conversation.turns == []
+
+
+async def test_an_ungrounded_answer_carries_a_warning() -> None:
+    desk = FakeDesk().script(answer("Maybe [1].", source(1), grounded=False))
+    outcome = await Conversation(desk).ask("q")
+    assert outcome.warnings == (UNGROUNDED_WARNING,)
+
+
+async def test_a_question_that_is_too_long_never_reaches_the_desk() -> None:
+    desk = spec_desk()
+    outcome = await Conversation(desk, max_question_chars=20).ask("x" * 21)
+    assert outcome.error and "limit is 20" in outcome.text
+    desk.ask.assert_not_called()  # type: ignore[attr-defined]
+
+
+async def test_desk_errors_become_outcomes() -> None:
+    desk = spec_desk()
+    desk.ask.side_effect = BusyError(2)  # type: ignore[attr-defined]
+    outcome = await Conversation(desk).ask("q")
+    assert outcome.error and outcome.text == str(BusyError(2))
+
+
+async def test_summarise_shows_the_article_as_its_source() -> None:
+    desk = spec_desk()
+    desk.summarise.return_value = Summary(  # type: ignore[attr-defined]
+        "id1", "Title", "example.org", "https://example.org", "It says things.", grounded=True)
+    outcome = await Conversation(desk).summarise(" id1 ")
+    desk.summarise.assert_awaited_once_with("id1", None, None)  # type: ignore[attr-defined]
+    assert outcome.text == "It says things."
+    assert [s.title for s in outcome.sources] == ["Title"]

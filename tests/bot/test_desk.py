@@ -1,0 +1,78 @@
+"""`Desk`, the async face of the core, with a real index and a scripted model."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from bot.desk import build_desk
+from index.errors import ArticleNotFoundError
+from index.models import Article
+from newsdesk.app import App
+from tests.support import ScriptedModel
+
+
+@pytest.fixture
+def indexed(app: App, articles: list[Article]) -> App:
+    app.index.add(articles)
+    return app
+
+
+async def test_streamed_text_arrives_on_the_event_loop_thread(indexed: App) -> None:
+    model = ScriptedModel(["Striker Kyle Ansah scored twice [1]."])
+    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    seen: list[tuple[str, bool]] = []
+    loop_thread = threading.current_thread()
+    answer = await desk.ask(
+        "Who scored twice for the club?",
+        on_text=lambda t: seen.append((t, threading.current_thread() is loop_thread)),
+    )
+    await asyncio.sleep(0)  # let the last relayed callback run
+    assert answer.citations == (1,)
+    assert seen and all(on_loop for _, on_loop in seen)
+    assert seen[-1][0] == "Striker Kyle Ansah scored twice [1]."
+
+
+async def test_summaries_are_cached_by_content_hash(indexed: App) -> None:
+    model = ScriptedModel(["The football club won promotion after a 3-1 win."])
+    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    first = await desk.summarise("Rovers promoted")
+    again = await desk.summarise("rovers promotd")  # fuzzy title
+    assert first == again
+    assert first.grounded and first.summary.startswith("The football club")
+    assert len(model.calls) == 1
+
+
+async def test_an_invented_summary_falls_back_to_the_lead(indexed: App) -> None:
+    model = ScriptedModel(["Indonesia won the 2022 World Cup."])
+    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    summary = await desk.summarise("Valley floods")
+    assert summary.summary.startswith("Heavy rain flooded the valley.")
+
+
+async def test_long_articles_are_summarised_map_reduce(app: App) -> None:
+    text = " ".join(f"Paragraph {i} says the tram carried riders." for i in range(400))
+    app.index.add([Article(article_id="long", title="Long tram story", text=text, source="s")])
+    model = ScriptedModel(["Part."] * 20 + ["The tram carried riders."])
+    model.n_ctx = 600
+    desk = build_desk(app.settings, app.index, app.retriever, lambda: model)
+    summary = await desk.summarise("long")
+    assert len(model.calls) > 2
+    assert "summaries of consecutive parts" in model.calls[-1][1]["content"]
+    assert summary.summary
+
+
+async def test_an_unknown_article_is_a_clear_error(indexed: App) -> None:
+    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, ScriptedModel)
+    with pytest.raises(ArticleNotFoundError, match="no indexed article matches"):
+        await desk.summarise("zzzz qqqq xxxx")
+
+
+async def test_titles_recent_and_about(indexed: App) -> None:
+    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, ScriptedModel)
+    assert [r.title for r in await desk.find_titles("tram")] == ["Tram line approved"]
+    assert len(await desk.recent(2)) == 2
+    about = await desk.about()
+    assert about["articles"] == 3 and about["embedder"] == "hashing-384"

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.grounding import best_sentences, facts, parse_citations, support, unsupported_facts
+
+
+@pytest.mark.parametrize(
+    ("raw", "text", "cited"),
+    [
+        ("It cost £182m [1].", "It cost £182m [1].", (1,)),
+        ("It cost £182m [1][2].", "It cost £182m [1] [2].", (1, 2)),
+        ("It cost £182m [7].", "It cost £182m.", ()),
+        ("It cost £182m [1, 7].", "It cost £182m [1].", (1,)),
+        ("Yes [2]. And [1].", "Yes [2]. And [1].", (2, 1)),
+        ("No citation at all.", "No citation at all.", ()),
+    ],
+)
+def test_parse_citations_keeps_only_retrieved_sources(
+    raw: str, text: str, cited: tuple[int, ...]
+) -> None:
+    assert parse_citations(raw, valid=[1, 2]) == (text, cited)
+
+
+def test_facts_are_numbers_and_names() -> None:
+    found = facts("The Eastgate line cost £182,000 and Mayor Ada Lovel opened it in 2025 [1].")
+    assert {"182000", "2025", "eastgate", "mayor ada lovel"} <= found
+    assert "1" not in found  # the citation is not a fact
+
+
+def test_unsupported_facts_catches_invented_figures() -> None:
+    source = ["The line cost £182 million and opened on 14 June 2025."]
+    assert unsupported_facts("It cost £182 million.", source) == set()
+    assert unsupported_facts("It cost £190 million.", source) == {"190"}
+    assert unsupported_facts("Indonesia paid for it.", source) == {"indonesia"}
+
+
+def test_support_is_the_share_of_answer_words_in_the_sources() -> None:
+    assert support("tram line opened", ["The tram line opened today"]) == 1.0
+    assert support("bananas are yellow", ["The tram line opened today"]) == 0.0
+
+
+def test_best_sentences_prefers_overlap_and_figures() -> None:
+    passages = ["The mayor spoke. The tram cost £182 million to build.", "Weather was fine."]
+    assert best_sentences("How much did the tram cost?", passages, limit=1) == [
+        (0, "The tram cost £182 million to build.")
+    ]

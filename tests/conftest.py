@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from index.models import Article, stable_id  # noqa: E402
+from newsdesk.app import App  # noqa: E402
+from newsdesk.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's `.env` or NEWSDESK_* variables."""
+    for key in list(os.environ):
+        if key.startswith("NEWSDESK_"):
+            monkeypatch.delenv(key)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Fast settings: a fresh data dir and the hashing embedder."""
+    return Settings(data_dir=tmp_path / "data", embedder="hashing", min_relevance=0.1)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[App]:
+    yield App(settings)
+
+
+def make_article(n: int, text: str, title: str | None = None) -> Article:
+    return Article(
+        article_id=stable_id(f"test#{n}"),
+        title=title or f"Article {n}",
+        text=text,
+        source=f"test-{n}.txt",
+    )
+
+
+@pytest.fixture
+def articles() -> list[Article]:
+    return [
+        make_article(1, "The Brackenford council approved a new tram line on Tuesday. "
+                     "It will cost 182 million pounds and open in 2025. "
+                     "Mayor Ada Lovel said the line links Eastgate to the station.",
+                     "Tram line approved"),
+        make_article(2, "Heavy rain flooded the valley. The river rose two metres overnight. "
+                     "Residents of Millbrook were moved to the school hall.", "Valley floods"),
+        make_article(3, "The football club won promotion after a 3-1 win. "
+                     "Striker Kyle Ansah scored twice in the second half.", "Rovers promoted"),
+    ]

@@ -1,0 +1,217 @@
+"""Specification of page structure: line labels and cutting pages into articles (`index.split`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from index.clean import fix_text
+from index.models import Article, stable_id
+from index.split import Kind, classify_line, classify_page, drop_boilerplate, split_page
+from tests.index.conftest import PAGES, SAMPLE
+
+JUNK_PHRASES = [
+    "Try Our AI Features",
+    "Explore what Daily8 AI can do for you:",
+    "Comments",
+    "No comments yet...",
+    "Related Articles",
+    "a minute ago",
+    "- Time of India",
+    "Advt",
+    "views |",
+    "day ago",
+]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind", "value"),
+    [
+        # boilerplate: calls to action, comment widgets, teaser labels, relative times, footers
+        ("Try Our AI Features", Kind.JUNK, None),
+        ("Explore what Daily8 AI can do for you:", Kind.JUNK, None),
+        ("Read more", Kind.JUNK, None),
+        ("Share this article", Kind.JUNK, None),
+        ("Sign up for our newsletter", Kind.JUNK, None),
+        ("Comments", Kind.JUNK, None),
+        ("12 comments", Kind.JUNK, None),
+        ("No comments yet...", Kind.JUNK, None),
+        ("Leave a comment", Kind.JUNK, None),
+        ("Related Articles", Kind.JUNK, None),
+        ("You may also like", Kind.JUNK, None),
+        ("Most read", Kind.JUNK, None),
+        ("a minute ago", Kind.JUNK, None),
+        ("3 hours ago", Kind.JUNK, None),
+        ("42.2K views | 1 day ago", Kind.JUNK, None),
+        ("© 2024 Harbour Notes. All rights reserved.", Kind.JUNK, None),
+        ("We use cookies to improve your experience. Accept to continue.", Kind.JUNK, None),
+        ("Home | World | Business | Sport", Kind.JUNK, None),
+        ("Image caption: The new reading room", Kind.JUNK, None),
+        ("5 min read", Kind.JUNK, None),
+        ("Menu", Kind.JUNK, None),
+        ("Advt", Kind.AD, None),
+        ("Advertisement", Kind.AD, None),
+        # metadata
+        ("- Time of India", Kind.SITE, "Time of India"),
+        ("— The Daily Planet", Kind.SITE, "The Daily Planet"),
+        ("By Jane Doe", Kind.BYLINE, "Jane Doe"),
+        ("By Jane Doe | Staff writer", Kind.BYLINE, "Jane Doe"),
+        ("The writer is a Research Analyst at an institute", Kind.BIO, None),
+        ("Reporting by Jane Doe; Editing by John Smith", Kind.BIO, None),
+        ("March 3, 2024", Kind.DATE, "March 3, 2024"),
+        ("Updated: 12 Jan 2024 10:30 GMT", Kind.DATE, "12 Jan 2024 10:30 GMT"),
+        ("2024-04-18", Kind.DATE, "2024-04-18"),
+        # headlines: short, capitalised, no terminal punctuation
+        ("Japan's US dilemma", Kind.HEADLINE, None),
+        ("Putin Dollar Shock For Trump After BRICS Declaration?", Kind.HEADLINE, None),
+        ("Bank of England holds rates as inflation cools", Kind.HEADLINE, None),
+        # body text
+        ("By the end of the year, profits had doubled.", Kind.BODY, None),
+        ("Read the report and you will see why it matters.", Kind.BODY, None),
+        ("LONDON (Reuters) - The Bank of England kept rates on hold.", Kind.BODY, None),
+        ("Residents voted on Tuesday to rebuild the wall.", Kind.BODY, None),
+        ("", Kind.BLANK, None),
+    ],
+)
+def test_classify_line_labels_a_line_by_its_shape(line: str, kind: Kind, value: str | None) -> None:
+    got = classify_line(line)
+    assert got.kind is kind
+    if value is not None:
+        assert got.value == value
+
+
+def test_classify_page_turns_repeated_short_lines_into_site_chrome() -> None:
+    lines = ["Daily Planet", "a minute ago", "- Daily Planet", "Story one headline", "Body one."]
+    lines += ["Daily Planet", "- Daily Planet", "Share", "Share", "Story two headline", "Body."]
+    kinds = [line.kind for line in classify_page(lines)]
+    assert kinds[0] is Kind.SITE and kinds[5] is Kind.SITE
+    assert kinds[7] is Kind.JUNK and kinds[3] is Kind.HEADLINE
+
+
+def test_classify_page_keeps_a_repeated_title_that_heads_the_body() -> None:
+    lines = ["Tram line approved", "", "Tram line approved", "The council approved the tram."]
+    assert classify_page(lines)[2].kind is Kind.HEADLINE
+
+
+def _load(path: str) -> list[Article]:
+    text = fix_text((PAGES / path).read_text(encoding="utf-8"))
+    return split_page(text, source=str(PAGES / path))
+
+
+def _assert_no_junk(articles: list[Article]) -> None:
+    for article in articles:
+        for phrase in JUNK_PHRASES:
+            assert phrase not in article.text, (article.title, phrase)
+
+
+@pytest.fixture(scope="module")
+def sample() -> list[Article]:
+    return split_page(fix_text(SAMPLE.read_text(encoding="utf-8")), source=str(SAMPLE))
+
+
+def test_sample_page_becomes_exactly_four_articles(sample: list[Article]) -> None:
+    assert [a.title for a in sample] == [
+        "Japan's US dilemma",
+        "Donald Trump's administration to roll out social security payments; "
+        "Here's all about the eligibility criteria & overpayment penalty",
+        "India's High-Speed Rail Ambitions: The Role of Japan's Shinkansen Technology, ETInfra",
+        "Putin Dollar Shock For Trump After BRICS Declaration?",
+    ]
+
+
+def test_sample_opinion_piece_keeps_its_writer_line_as_byline(sample: list[Article]) -> None:
+    japan = sample[0]
+    assert japan.byline is not None and japan.byline.startswith("The writer is a Research Analyst")
+    assert "The writer is" not in japan.text
+    assert japan.text.startswith("In the space of a few weeks")
+    assert japan.text.endswith("stabilising force in the Indo-Pacific.")
+
+
+def test_sample_related_articles_carry_the_site_name(sample: list[Article]) -> None:
+    assert [a.site for a in sample] == [None, "Time of India", "Time of India", "Time of India"]
+
+
+def test_sample_mismatched_headline_is_replaced_by_the_bodys_own(sample: list[Article]) -> None:
+    putin = sample[3]
+    assert "Air India" not in putin.title and "Air India" not in putin.text
+    assert putin.text.startswith("Russia's Big De-Dollarisation Announcement")
+    assert putin.text.endswith("for cross-border transactions.")
+
+
+def test_sample_articles_hold_no_boilerplate(sample: list[Article]) -> None:
+    _assert_no_junk(sample)
+    assert all("\n\n\n" not in a.text for a in sample)
+
+
+def test_sample_ids_are_deterministic_and_distinct(sample: list[Article]) -> None:
+    again = split_page(fix_text(SAMPLE.read_text(encoding="utf-8")), source=str(SAMPLE))
+    assert [a.article_id for a in again] == [a.article_id for a in sample]
+    assert [a.article_id for a in sample] == [stable_id(f"{SAMPLE}#{n}") for n in range(4)]
+
+
+def test_blog_page_with_nav_cookie_banner_and_footer_gives_its_two_posts() -> None:
+    posts = _load("blog_two_posts.txt")
+    assert [(p.title, p.published) for p in posts] == [
+        ("Harbour town votes to rebuild its old sea wall", "March 3, 2024"),
+        ("Community orchard gets its first harvest", "March 10, 2024"),
+    ]
+    assert posts[0].text.startswith("Residents of the small harbour town")
+    assert posts[1].text.endswith("a long lease on the land.")
+    assert not any(w in p.text for p in posts for w in ("cookie", "Share", "comment", "©"))
+
+
+def test_wire_page_keeps_datelines_and_takes_byline_and_agency() -> None:
+    stories = _load("wire_two_stories.txt")
+    assert [(s.title, s.byline, s.site) for s in stories] == [
+        ("Bank of England holds rates as inflation cools", "Jane Doe", "Reuters"),
+        ("Dockworkers end strike after pay deal", None, "Reuters"),
+    ]
+    assert stories[0].text.startswith("LONDON (Reuters) - The Bank of England")
+    assert "Reporting by" not in stories[0].text and "Trust Principles" not in stories[0].text
+    assert stories[1].text.startswith("ROTTERDAM (Reuters) - Dockworkers")
+
+
+def test_widget_page_keeps_subheadings_and_drops_widgets_and_teasers() -> None:
+    (story,) = _load("widgets_one_story.txt")
+    assert story.title == "City library reopens after two-year renovation"
+    assert (story.byline, story.published) == ("Sam Lee", "12 Jan 2024 10:30 GMT")
+    assert "\n\nWhat changes for readers\n\n" in story.text
+    for junk in (
+        "Read more",
+        "Share",
+        "Tweet",
+        "Advertisement",
+        "Image caption",
+        "min read",
+        "Museum night",
+        "newsletter",
+        "Subscribe",
+    ):
+        assert junk not in story.text
+
+
+def test_untitled_text_gets_a_guessed_title() -> None:
+    text = (
+        "Ad sales boost Time Warner profit Quarterly profits at US media giant TimeWarner "
+        "jumped 76% to $1.13bn for the three months to December, from $639m a year earlier. "
+        "The firm, which is now one of the biggest investors in Google, benefited from sales."
+    )
+    (article,) = split_page(text, source="/tmp/x.txt")
+    assert article.title == "Ad sales boost Time Warner profit"
+    assert article.text.startswith("Quarterly profits")
+
+
+def test_short_untitled_stray_text_is_not_an_article() -> None:
+    assert split_page("Some stray footer words.\nAnother one.", source="/tmp/x.txt") == []
+
+
+def test_articles_from_a_url_take_url_ids() -> None:
+    text = fix_text((PAGES / "wire_two_stories.txt").read_text(encoding="utf-8"))
+    url = "https://wire.example.org/page"
+    first, second = split_page(text, source=url, url=url, site="Wire")
+    assert (first.article_id, second.article_id) == (stable_id(url), stable_id(f"{url}#1"))
+    assert first.url == second.url == url
+
+
+def test_drop_boilerplate_keeps_only_text_lines() -> None:
+    text = "The ferry adds crossings.\nShare this\nAdvertisement\n3 comments\nMore on Saturday."
+    assert drop_boilerplate(text) == "The ferry adds crossings.\n\nMore on Saturday."

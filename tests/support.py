@@ -1,0 +1,33 @@
+"""Real stand-ins used across tests: they implement the same interfaces as the real parts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from bot.model import Message, TextCallback
+
+
+@dataclass
+class ScriptedModel:
+    """A `ChatModel` that replies from a queue and records every call (cf. simonw/llm MockModel)."""
+
+    replies: list[str] = field(default_factory=list)
+    calls: list[list[Message]] = field(default_factory=list)
+    name: str = "scripted"
+    n_ctx: int = 2048
+
+    def complete(
+        self, messages: Sequence[Message], *, max_tokens: int, on_text: TextCallback | None = None
+    ) -> str:
+        self.calls.append(list(messages))
+        reply = self.replies.pop(0) if self.replies else ""
+        text = ""
+        for word in reply.split(" "):
+            text = f"{text} {word}" if text else word
+            if on_text is not None:
+                on_text(text)
+        return reply
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())

@@ -1,0 +1,74 @@
+"""The whole product on the bundled samples, with the real embedder and the real default model.
+
+Structure is asserted, not prose: the model is tiny and its wording may change between builds.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsdesk.cli import app
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def runner(tmp_path_factory: pytest.TempPathFactory) -> CliRunner:
+    data = tmp_path_factory.mktemp("e2e") / "data"
+    env = {"NEWSDESK_DATA_DIR": str(data)}
+    runner = CliRunner(env=env)
+    result = runner.invoke(app, ["index", "add", str(ROOT / "samples" / "articles")])
+    assert result.exit_code == 0, result.stderr
+    return runner
+
+
+def ask(runner: CliRunner, question: str) -> dict[str, object]:
+    result = runner.invoke(app, ["ask", question, "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert isinstance(data, dict)
+    return data
+
+
+def test_a_covered_question_gets_a_cited_grounded_answer(runner: CliRunner) -> None:
+    data = ask(runner, "How much did the Eastgate tram line cost?")
+    assert set(data) == {"question", "answer", "grounded", "citations", "sources"}
+    sources = data["sources"]
+    assert isinstance(sources, list) and sources
+    numbers = [s["n"] for s in sources]
+    assert numbers == list(range(1, len(sources) + 1))
+    assert len({s["article_id"] for s in sources}) == len(sources)
+    assert data["grounded"] is True
+    citations = data["citations"]
+    assert isinstance(citations, list) and citations and set(citations) <= set(numbers)
+    assert "tram" in str(sources[0]["title"]).lower()
+    for s in sources:
+        assert set(s) == {"n", "article_id", "title", "source", "url", "score", "quote"}
+        assert isinstance(s["score"], float) and s["quote"]
+    for n in citations:
+        assert f"[{n}]" in str(data["answer"])
+
+
+def test_an_uncovered_question_is_refused(runner: CliRunner) -> None:
+    data = ask(runner, "Who won the 2022 World Cup?")
+    assert data["grounded"] is False and data["citations"] == [] and data["sources"] == []
+
+
+def test_summarise_json(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["summarise", "Millrace Bridge", "--json"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"article_id", "title", "source", "summary", "grounded"}
+    assert "Millrace" in data["title"] and data["summary"]
+    assert isinstance(data["grounded"], bool)
+
+
+def test_chat_answers_in_the_terminal(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["chat"], input="How much did the tram line cost?\n/quit\n")
+    assert result.exit_code == 0, result.stderr
+    assert "[1]" in result.stdout
