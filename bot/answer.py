@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 NOT_COVERED = "The indexed articles don't cover that."
 MIN_SUPPORT = 0.6
 # Chat-template markers and citation look-alikes in article text could forge structure.
-_FORGERY = re.compile(r"<\|[^|>]{1,40}\|>|\[(\d{1,2})\]|^\s*(system|assistant|user)\s*:", re.I | re.M)
+_FORGERY = re.compile(
+    r"<\|[^|>]{1,40}\|>|\[(\d{1,2})\]|^\s*(system|assistant|user)\s*:", re.I | re.M
+)
 
 
 class QuestionError(NewsdeskError):
@@ -69,7 +71,9 @@ class AnswerService:
     ) -> Answer:
         question = " ".join(question.split())
         if not question:
-            raise QuestionError("ask a question, e.g. `what did the council decide about the tram?`")
+            raise QuestionError(
+                "ask a question, e.g. `what did the council decide about the tram?`"
+            )
         if len(question) > self._max_question_chars:
             raise QuestionError(
                 f"that question is {len(question)} characters; the limit is "
@@ -83,12 +87,15 @@ class AnswerService:
         numbered = number_sources(hits, question)
         messages = [
             {"role": "system", "content": render("answer_system")},
-            {"role": "user", "content": render(
-                "answer_user",
-                history=_history_block(turns),
-                sources=_sources_block(numbered),
-                question=question,
-            )},
+            {
+                "role": "user",
+                "content": render(
+                    "answer_user",
+                    history=_history_block(turns),
+                    sources=_sources_block(numbered),
+                    question=question,
+                ),
+            },
         ]
         raw = self._model().complete(messages, max_tokens=self._max_tokens, on_text=on_text)
         return verify(question, raw, numbered)
@@ -101,18 +108,24 @@ def number_sources(hits: Sequence[Retrieved], question: str) -> Numbered:
     for hit in hits:
         n = numbers.setdefault(hit.article.article_id, len(numbers) + 1)
         passages.append((n, hit.chunk.text))
-    sources = []
+    sources: list[Source] = []
     for hit in hits:
         n = numbers[hit.article.article_id]
         if n != len(sources) + 1:
             continue
         texts = [t for m, t in passages if m == n]
         quote = best_sentences(question, texts, limit=1)
-        sources.append(Source(
-            n=n, article_id=hit.article.article_id, title=hit.article.title,
-            source=hit.article.source, url=hit.article.url, score=hit.score,
-            quote=quote[0][1] if quote else texts[0][:300],
-        ))
+        sources.append(
+            Source(
+                n=n,
+                article_id=hit.article.article_id,
+                title=hit.article.title,
+                source=hit.article.source,
+                url=hit.article.url,
+                score=hit.score,
+                quote=quote[0][1] if quote else texts[0][:300],
+            )
+        )
     return Numbered(tuple(sources), tuple(passages))
 
 

@@ -64,7 +64,11 @@ class Desk:
         def find() -> list[ArticleRecord]:
             records = self._index.catalog.records()
             words = query.lower().split()
-            hits = [r for r in records if all(w in r.title.lower() for w in words)]
+            hits = [
+                r
+                for r in records
+                if r.article_id == query.strip() or all(w in r.title.lower() for w in words)
+            ]
             return hits[:limit]
 
         return await asyncio.to_thread(find)
@@ -92,7 +96,11 @@ def _on_loop(callback: TokenCallback | None) -> TokenCallback | None:
     if callback is None:
         return None
     loop = asyncio.get_running_loop()
-    return lambda text: loop.call_soon_threadsafe(callback, text)
+
+    def relay(text: str) -> None:
+        loop.call_soon_threadsafe(callback, text)
+
+    return relay
 
 
 def build_desk(

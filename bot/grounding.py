@@ -16,16 +16,23 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
 _WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
-    "a an the of to in on at for by with from and or but is are was were be been being it its "
-    "this that these those as into about over under after before than then there their they "
-    "he she his her we you i what which who whom whose when where why how does did do has have "
-    "had will would can could should may might not no yes so if said says also up out more most "
-    "much many any some".split()
+    (
+        "a an the of to in on at for by with from and or "
+        "but is are was were be been being it its this that these those "
+        "as into about over under after before than then there their they he she "
+        "his her we you i what which who whom whose when where why how "
+        "does did do has have had will would can could should may might not "
+        "no yes so if said says also up out more most much many any "
+        "some "
+    ).split()
 )
 # Words that start sentences or are otherwise capitalised without naming anything.
 _COMMON_CAPS = frozenset(
-    "The A An It In On At He She They We This That These Those There His Her Its Their "
-    "According However But And Yes No Source Sources Answer Question Based Mr Mrs Ms Dr".split()
+    (
+        "The A An It In On At He She They We This "
+        "That These Those There His Her Its Their According However But And "
+        "Yes No Source Sources Answer Question Based Mr Mrs Ms Dr "
+    ).split()
 )
 
 
@@ -87,8 +94,9 @@ def best_sentences(question: str, passages: Sequence[str], limit: int = 2) -> li
     passages (retrieval rank) and for sentences with figures when the question asks for one.
     """
     wanted = content_words(question)
-    wants_number = bool(re.search(r"\b(how (many|much|long|far|old)|when|what year|percent)\b",
-                                  question.lower()))
+    wants_number = bool(
+        re.search(r"\b(how (many|much|long|far|old)|when|what year|percent)\b", question.lower())
+    )
     scored: list[tuple[float, int, str]] = []
     for rank, passage in enumerate(passages):
         for start, end in sentence_spans(passage):

@@ -73,7 +73,8 @@ class LlamaCppModel:
         )
         text = ""
         for part in stream:
-            delta = part["choices"][0]["delta"].get("content")  # type: ignore[index]
+            delta: Any = part["choices"][0]["delta"]  # type: ignore[index]
+            delta = delta.get("content") if isinstance(delta, dict) else None
             if delta:
                 text += delta
                 if on_text is not None:
@@ -99,7 +100,10 @@ class LlamaServerModel:
         self, messages: Sequence[Message], *, max_tokens: int, on_text: TextCallback | None = None
     ) -> str:
         body: dict[str, Any] = {
-            "messages": list(messages), "max_tokens": max_tokens, "stream": True, **self._options
+            "messages": list(messages),
+            "max_tokens": max_tokens,
+            "stream": True,
+            **self._options,
         }
         text = ""
         with self._client.stream("POST", "/v1/chat/completions", json=body) as response:

@@ -59,8 +59,9 @@ class Summariser:
         else:
             text, grounded = self._summarise(article, on_text)
             self._catalog.cache_summary(article.content_hash, text, grounded)
-        return Summary(article.article_id, article.title, article.source, article.url, text,
-                       grounded)
+        return Summary(
+            article.article_id, article.title, article.source, article.url, text, grounded
+        )
 
     def _summarise(self, article: Article, on_text: TextCallback | None) -> tuple[str, bool]:
         model = self._model()
@@ -75,9 +76,11 @@ class Summariser:
             ]
             joined = "\n\n".join(f"- {p}" for p in partials)
             summary = self._call(model, "combine_user", on_text, title=article.title, parts=joined)
-        if summary and not unsupported_facts(summary, [article.text]) and support(
-            summary, [article.text]
-        ) >= 0.6:
+        if (
+            summary
+            and not unsupported_facts(summary, [article.text])
+            and support(summary, [article.text]) >= 0.6
+        ):
             return summary, True
         log.info("summary fallback article_id=%s", article.article_id)
         return lead(article.text), True  # quoted verbatim, so grounded by construction

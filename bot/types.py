@@ -1,4 +1,4 @@
-"""What the answering core hands to its transports (terminal, Discord): our own frozen dataclasses."""
+"""What the answering core hands to its transports (terminal, Discord): frozen dataclasses."""
 
 from __future__ import annotations
 
@@ -53,5 +53,7 @@ class BusyError(Exception):
     """The model queue is full: the user should try again shortly. Safe to show as is."""
 
     def __init__(self, waiting: int) -> None:
-        super().__init__(f"Newsdesk is busy answering {waiting} other questions; try again shortly.")
+        super().__init__(
+            f"Newsdesk is busy answering {waiting} other questions; try again shortly."
+        )
         self.waiting = waiting

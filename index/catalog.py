@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS pending (article_id TEXT NOT NULL, content_hash TEXT 
 CREATE TABLE IF NOT EXISTS summaries (content_hash TEXT PRIMARY KEY, summary TEXT NOT NULL,
     grounded INTEGER NOT NULL);
 """
-_RECORD = "article_id, title, source, url, site, byline, published, content_hash, chunks, indexed_at"
+_RECORD = (
+    "article_id, title, source, url, site, byline, published, content_hash, chunks, indexed_at"
+)
 
 
 class Catalog:
@@ -72,7 +74,7 @@ class Catalog:
     # --- articles ------------------------------------------------------------------------------
     def hashes(self, article_ids: Iterable[str]) -> dict[str, str]:
         ids = list(article_ids)
-        rows = self._many(f"SELECT article_id, content_hash FROM articles WHERE article_id IN ", ids)
+        rows = self._many("SELECT article_id, content_hash FROM articles WHERE article_id IN ", ids)
         return {str(a): str(h) for a, h in rows}
 
     def records(self, article_ids: Iterable[str] | None = None) -> list[ArticleRecord]:
@@ -81,7 +83,9 @@ class Catalog:
                 f"SELECT {_RECORD} FROM articles ORDER BY indexed_at DESC, title"
             ).fetchall()
         else:
-            rows = self._many(f"SELECT {_RECORD} FROM articles WHERE article_id IN ", list(article_ids))
+            rows = self._many(
+                f"SELECT {_RECORD} FROM articles WHERE article_id IN ", list(article_ids)
+            )
         return [ArticleRecord(*row) for row in rows]
 
     def article(self, article_id: str) -> Article | None:
@@ -105,8 +109,19 @@ class Catalog:
         a = article
         self._db.execute(
             "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (a.article_id, a.title, a.source, a.url, a.site, a.byline, a.published,
-             a.content_hash, len(chunks), time.time(), a.text),
+            (
+                a.article_id,
+                a.title,
+                a.source,
+                a.url,
+                a.site,
+                a.byline,
+                a.published,
+                a.content_hash,
+                len(chunks),
+                time.time(),
+                a.text,
+            ),
         )
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (a.article_id,))
         self._db.executemany(

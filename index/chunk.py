@@ -14,8 +14,11 @@ from index.models import Article, Chunk
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
 _ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof st sr jr vs etc inc ltd co corp no gen col lt sgt rep sen gov jan feb "
-    "mar apr jun jul aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m".split()
+    (
+        "mr mrs ms dr prof st sr jr vs etc inc ltd co corp "
+        "no gen col lt sgt rep sen gov jan feb mar apr jun jul "
+        "aug sep sept oct nov dec u.s u.k e.g i.e a.m p.m "
+    ).split()
 )
 # A sentence ends at . ! ? (optionally followed by closing quotes/brackets) before whitespace
 # and an opening capital, digit or quote; or at a line break (cleaned text has one paragraph

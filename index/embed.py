@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import itertools
 import logging
 import os
 import re
@@ -47,7 +48,9 @@ def package_file(package: str, *parts: str) -> Path:
     """Find a data file shipped inside an installed package, without importing the package."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise NewsdeskError(f"the package {package!r} is not installed; run `pip install {package}`")
+        raise NewsdeskError(
+            f"the package {package!r} is not installed; run `pip install {package}`"
+        )
     path = Path(next(iter(spec.submodule_search_locations)), *parts)
     if not path.is_file():
         raise NewsdeskError(f"{path} is missing; reinstall {package!r}")
@@ -139,7 +142,7 @@ class HashingEmbedder:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             words = [w.lower() for w in _WORD.findall(text)]
-            for feature in words + [f"{a} {b}" for a, b in zip(words, words[1:])]:
+            for feature in words + [f"{a} {b}" for a, b in itertools.pairwise(words)]:
                 h = int.from_bytes(hashlib.blake2b(feature.encode(), digest_size=8).digest())
                 out[row, h % self.dim] += 1.0 if (h >> 32) & 1 else -1.0
         return normalise(out)

@@ -155,7 +155,9 @@ class Index:
             self.catalog.bump_generation()
         for article in todo:
             if article.article_id in existing:
-                self.store.delete_other_versions(collection, article.article_id, article.content_hash)
+                self.store.delete_other_versions(
+                    collection, article.article_id, article.content_hash
+                )
         self.catalog.clear_pending((a.article_id, a.content_hash) for a in todo)
         updated = sum(a.article_id in existing for a in todo)
         return AddReport(

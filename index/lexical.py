@@ -34,6 +34,4 @@ class LexicalIndex:
         docs, scores = self._model.retrieve(
             [known], k=min(k, len(self._chunks)), show_progress=False
         )
-        return [
-            (self._chunks[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0
-        ]
+        return [(self._chunks[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0]

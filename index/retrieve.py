@@ -35,8 +35,10 @@ class Retriever:
         self._lexical = LexicalIndex([], {})
         self._lock = threading.Lock()
 
-    def search(self, query: str, k: int | None = None, *, threshold: bool = True) -> list[Retrieved]:
-        """The best chunks for `query`, at most `per_article` per article; empty if none is relevant."""
+    def search(
+        self, query: str, k: int | None = None, *, threshold: bool = True
+    ) -> list[Retrieved]:
+        """The best chunks for `query`, at most `per_article` an article; [] if none is relevant."""
         with self._lock:
             self._index.check_embedder()
             self._refresh()
@@ -52,7 +54,8 @@ class Retriever:
             missing = [c for c in fused.values() if c.chunk_id not in sims]
             hashes = self._index.catalog.hashes({c.article_id for c in missing})
             sims |= self._index.store.similarities(
-                collection, [(c, hashes[c.article_id]) for c in missing if c.article_id in hashes],
+                collection,
+                [(c, hashes[c.article_id]) for c in missing if c.article_id in hashes],
                 vector,
             )
             bm25 = {c.chunk_id: s for c, s in lexical}
@@ -73,20 +76,29 @@ class Retriever:
                 return []
             floor = cfg.min_relevance * 0.8
             ranked = [c for c in ranked if sims[c] >= floor]
-        records = {r.article_id: r for r in self._index.catalog.records(
-            {fused[c].article_id for c in ranked}
-        )}
+        records = {
+            r.article_id: r
+            for r in self._index.catalog.records({fused[c].article_id for c in ranked})
+        }
         chosen: list[Retrieved] = []
         per_article: dict[str, int] = {}
-        for position, cid in enumerate(ranked):
+        for _position, cid in enumerate(ranked):
             chunk = fused[cid]
-            if chunk.article_id not in records or per_article.get(chunk.article_id, 0) >= cfg.per_article:
+            if (
+                chunk.article_id not in records
+                or per_article.get(chunk.article_id, 0) >= cfg.per_article
+            ):
                 continue
             per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
-            chosen.append(Retrieved(
-                chunk=chunk, article=records[chunk.article_id],
-                score=round(sims[cid], 4), dense=sims[cid], lexical=bm25.get(cid),
-            ))
+            chosen.append(
+                Retrieved(
+                    chunk=chunk,
+                    article=records[chunk.article_id],
+                    score=round(sims[cid], 4),
+                    dense=sims[cid],
+                    lexical=bm25.get(cid),
+                )
+            )
             if len(chosen) >= k:
                 break
         log.debug("retrieved n=%d best=%.3f", len(chosen), chosen[0].score if chosen else 0.0)

@@ -83,6 +83,7 @@ def chat() -> None:
                 stdin=sys.stdin,
                 stdout=sys.stdout,
                 history_turns=application.settings.history_turns,
+                max_question_chars=application.settings.max_question_chars,
             )
         )
     )
@@ -91,7 +92,9 @@ def chat() -> None:
 
 @app.command("eval")
 def evaluate(
-    questions: Path = typer.Argument(..., exists=True, dir_okay=False, help="A JSONL question set."),
+    questions: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="A JSONL question set."
+    ),
     plot: Path | None = typer.Option(None, help="Write a PNG plot of the results here."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
@@ -105,9 +108,11 @@ def evaluate(
     items = guarded(lambda: load_questions(questions))
     with Progress(console=err) as progress:
         task = progress.add_task("questions", total=len(items))
-        report = guarded(lambda: asyncio.run(
-            run_eval(desk, items, on_progress=lambda *_: progress.advance(task))
-        ))
+        report = guarded(
+            lambda: asyncio.run(
+                run_eval(desk, items, on_progress=lambda *_: progress.advance(task))
+            )
+        )
     if plot is not None:
         save_plot(report, plot)
         err.print(f"plot written to {plot}")

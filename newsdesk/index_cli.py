@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -15,7 +16,9 @@ from index.models import Article
 from newsdesk.app import App, configure_logging
 from newsdesk.console import err, fail, guarded, load_settings, print_json, progress_bar
 
-index_app = typer.Typer(help="Load, list, search and maintain the article index.", no_args_is_help=True)
+index_app = typer.Typer(
+    help="Load, list, search and maintain the article index.", no_args_is_help=True
+)
 out = Console()
 
 
@@ -26,7 +29,9 @@ def _app() -> App:
 
 
 @index_app.command("add")
-def add(sources: list[str] = typer.Argument(..., help="Files, folders, URLs or RSS/Atom feeds.")) -> None:
+def add(
+    sources: list[str] = typer.Argument(..., help="Files, folders, URLs or RSS/Atom feeds."),
+) -> None:
     """Load, clean, chunk, embed and index articles. Unchanged articles are skipped."""
     app = _app()
     failures: list[SourceError] = []
@@ -65,8 +70,17 @@ def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON
     """List the indexed articles, most recently indexed first."""
     records = _app().index.catalog.records()
     if as_json:
-        keys = ("article_id", "title", "source", "url", "site", "byline", "published", "chunks",
-                "content_hash")
+        keys = (
+            "article_id",
+            "title",
+            "source",
+            "url",
+            "site",
+            "byline",
+            "published",
+            "chunks",
+            "content_hash",
+        )
         print_json([{k: asdict(r)[k] for k in keys} for r in records])
         return
     table = Table("article_id", "title", "site", "chunks", "source")
@@ -101,8 +115,13 @@ def rebuild() -> None:
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the size of the index and which embedder built it."""
     s = _app().index.stats()
-    data = {"articles": s.articles, "chunks": s.chunks, "embedder": s.embedder,
-            "collection": s.collection, "disk_bytes": s.disk_bytes}
+    data: dict[str, object] = {
+        "articles": s.articles,
+        "chunks": s.chunks,
+        "embedder": s.embedder,
+        "collection": s.collection,
+        "disk_bytes": s.disk_bytes,
+    }
     if as_json:
         print_json(data)
         return
@@ -118,9 +137,15 @@ def search(
 ) -> None:
     """Show the chunks that best match QUERY (hybrid dense + BM25), without any threshold."""
     hits = guarded(lambda: _app().retriever.search(query, k, threshold=False))
-    rows = [
-        {"article_id": h.article.article_id, "title": h.article.title, "source": h.article.source,
-         "chunk_id": h.chunk.chunk_id, "text": h.chunk.text, "score": h.score}
+    rows: list[dict[str, Any]] = [
+        {
+            "article_id": h.article.article_id,
+            "title": h.article.title,
+            "source": h.article.source,
+            "chunk_id": h.chunk.chunk_id,
+            "text": h.chunk.text,
+            "score": h.score,
+        }
         for h in hits
     ]
     if as_json:

@@ -71,9 +71,7 @@ class Settings(BaseSettings):
     queue_size: int = Field(
         8, ge=1, le=1000, description="Questions waiting for the model before 'busy'."
     )
-    max_question_chars: int = Field(
-        500, ge=20, le=4000, description="Longest question accepted."
-    )
+    max_question_chars: int = Field(500, ge=20, le=4000, description="Longest question accepted.")
 
     # --- discord -----------------------------------------------------------------------------
     discord_token: SecretStr | None = Field(None, description="The bot token (secret).")

@@ -9,9 +9,9 @@ import pytest
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from index.models import Article, stable_id  # noqa: E402
-from newsdesk.app import App  # noqa: E402
-from newsdesk.settings import Settings  # noqa: E402
+from index.models import Article, stable_id
+from newsdesk.app import App
+from newsdesk.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -49,12 +49,23 @@ def make_article(n: int, text: str, title: str | None = None) -> Article:
 @pytest.fixture
 def articles() -> list[Article]:
     return [
-        make_article(1, "The Brackenford council approved a new tram line on Tuesday. "
-                     "It will cost 182 million pounds and open in 2025. "
-                     "Mayor Ada Lovel said the line links Eastgate to the station.",
-                     "Tram line approved"),
-        make_article(2, "Heavy rain flooded the valley. The river rose two metres overnight. "
-                     "Residents of Millbrook were moved to the school hall.", "Valley floods"),
-        make_article(3, "The football club won promotion after a 3-1 win. "
-                     "Striker Kyle Ansah scored twice in the second half.", "Rovers promoted"),
+        make_article(
+            1,
+            "The Brackenford council approved a new tram line on Tuesday. "
+            "It will cost 182 million pounds and open in 2025. "
+            "Mayor Ada Lovel said the line links Eastgate to the station.",
+            "Tram line approved",
+        ),
+        make_article(
+            2,
+            "Heavy rain flooded the valley. The river rose two metres overnight. "
+            "Residents of Millbrook were moved to the school hall.",
+            "Valley floods",
+        ),
+        make_article(
+            3,
+            "The football club won promotion after a 3-1 win. "
+            "Striker Kyle Ansah scored twice in the second half.",
+            "Rovers promoted",
+        ),
     ]

@@ -34,8 +34,17 @@ def test_add_list_stats_search_remove(runner: CliRunner) -> None:
     code, out, _ = run(runner, "index", "list", "--json")
     listed = json.loads(out)
     assert len(listed) == 7
-    assert set(listed[0]) == {"article_id", "title", "source", "url", "site", "byline",
-                              "published", "chunks", "content_hash"}
+    assert set(listed[0]) == {
+        "article_id",
+        "title",
+        "source",
+        "url",
+        "site",
+        "byline",
+        "published",
+        "chunks",
+        "content_hash",
+    }
 
     code, out, _ = run(runner, "index", "stats", "--json")
     stats = json.loads(out)
@@ -60,17 +69,27 @@ def test_re_adding_is_idempotent(runner: CliRunner) -> None:
     assert code == 0 and "added 0, updated 0, unchanged 7" in err
 
 
-def test_a_bad_source_is_one_line_and_the_batch_completes(runner: CliRunner, tmp_path: Path) -> None:
+def test_a_bad_source_is_one_line_and_the_batch_completes(
+    runner: CliRunner, tmp_path: Path
+) -> None:
     (tmp_path / "empty.txt").write_text("")
-    code, _, err = run(runner, "index", "add", str(tmp_path / "missing.txt"),
-                       str(tmp_path / "empty.txt"), str(SAMPLES))
+    code, _, err = run(
+        runner,
+        "index",
+        "add",
+        str(tmp_path / "missing.txt"),
+        str(tmp_path / "empty.txt"),
+        str(SAMPLES),
+    )
     assert code == 1
     assert "missing.txt" in err and "empty.txt" in err
     assert "added 7" in err and "2 sources failed" in err
     assert "Traceback" not in err
 
 
-def test_embedder_mismatch_is_one_clear_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_embedder_mismatch_is_one_clear_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run(runner, "index", "add", str(SAMPLES))
     monkeypatch.setenv("NEWSDESK_EMBEDDER", "minilm")
     code, _, err = run(runner, "index", "search", "tram")
@@ -78,13 +97,17 @@ def test_embedder_mismatch_is_one_clear_line(runner: CliRunner, monkeypatch: pyt
     assert "newsdesk index rebuild" in err and "Traceback" not in err
 
 
-def test_invalid_settings_are_one_clear_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_invalid_settings_are_one_clear_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NEWSDESK_TOP_K", "0")
     code, _, err = run(runner, "index", "stats")
     assert code == 1 and "NEWSDESK_TOP_K" in err
 
 
-def test_ask_json_contract_when_not_covered(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ask_json_contract_when_not_covered(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     run(runner, "index", "add", str(SAMPLES))
     monkeypatch.setenv("NEWSDESK_MIN_RELEVANCE", "0.99")
     code, out, _ = run(runner, "ask", "Who won the 2022 World Cup?", "--json")

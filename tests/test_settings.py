@@ -23,9 +23,12 @@ def test_env_example_documents_every_setting_and_nothing_else() -> None:
 def test_env_example_values_are_the_defaults() -> None:
     text = (ROOT / ".env.example").read_text(encoding="utf-8")
     values = dict(re.findall(r"^(NEWSDESK_[A-Z_]+)=(.*)$", text, flags=re.M))
-    parsed = Settings(_env_file=None, **{  # type: ignore[call-arg]
-        k.removeprefix("NEWSDESK_").lower(): v for k, v in values.items() if v != ""
-    })
+    parsed = Settings(
+        _env_file=None,
+        **{  # type: ignore[call-arg]
+            k.removeprefix("NEWSDESK_").lower(): v for k, v in values.items() if v != ""
+        },
+    )
     assert parsed == Settings(_env_file=None)  # type: ignore[call-arg]
 
 
@@ -66,12 +69,19 @@ def test_importing_every_module_needs_no_token_model_or_index() -> None:
     import subprocess
     import sys
 
-    modules = [p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
-               for pkg in ("bot", "index", "prompts", "newsdesk")
-               for p in (ROOT / pkg).rglob("*.py") if p.name != "__main__.py"]
-    code = "import sys\n" + "\n".join(f"import {m}" for m in modules) + (
-        "\nheavy = [m for m in ('chromadb', 'llama_cpp', 'onnxruntime', 'matplotlib') "
-        "if m in sys.modules]\nassert not heavy, heavy"
+    modules = [
+        p.relative_to(ROOT).with_suffix("").as_posix().replace("/", ".")
+        for pkg in ("bot", "index", "prompts", "newsdesk")
+        for p in (ROOT / pkg).rglob("*.py")
+        if p.name != "__main__.py"
+    ]
+    code = (
+        "import sys\n"
+        + "\n".join(f"import {m}" for m in modules)
+        + (
+            "\nheavy = [m for m in ('chromadb', 'llama_cpp', 'onnxruntime', 'matplotlib') "
+            "if m in sys.modules]\nassert not heavy, heavy"
+        )
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr

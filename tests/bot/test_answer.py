@@ -57,7 +57,10 @@ def test_nothing_relevant_is_an_honest_refusal_without_a_model_call(app: App) ->
     answer = strict.answer("Who won the 2022 World Cup?")
     assert answer.text == NOT_COVERED
     assert (answer.covered, answer.grounded, answer.citations, answer.used_model) == (
-        False, False, (), False
+        False,
+        False,
+        (),
+        False,
     )
     assert model.calls == []
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from bot.model import ChatModel, LlamaCppModel, default_model_path
 from tests.support import ScriptedModel
 
 
-@pytest.fixture(
-    params=[pytest.param("scripted"), pytest.param("llama", marks=pytest.mark.slow)]
-)
+@pytest.fixture(params=[pytest.param("scripted"), pytest.param("llama", marks=pytest.mark.slow)])
 def model(request: pytest.FixtureRequest) -> ChatModel:
     if request.param == "scripted":
         return ScriptedModel(["Paris is the capital of France."])
@@ -28,7 +28,7 @@ def test_complete_returns_text_and_streams_growing_prefixes(model: ChatModel) ->
     reply = model.complete(MESSAGES, max_tokens=24, on_text=seen.append)
     assert isinstance(reply, str) and reply
     assert seen, "text must be streamed"
-    assert all(b.startswith(a) for a, b in zip(seen, seen[1:]))
+    assert all(b.startswith(a) for a, b in itertools.pairwise(seen))
     assert seen[-1].strip() == reply
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -23,12 +25,13 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def finished(fake: FakeDiscord) -> list[dict[str, object]]:
     return [m for m in fake.channel_messages()
-            if m["embeds"] or not str(m["content"]).startswith("🔎")
-            and not str(m["content"]).endswith("▌")]
+            if m["embeds"] or (not str(m["content"]).startswith("🔎")
+                               and not str(m["content"]).endswith("▌"))]
 
 
 async def test_real_bot_logs_in_syncs_answers_and_summarises(
         fake: FakeDiscord, data_dir: Path) -> None:
+    fake.heartbeat_ms = 1000  # frequent heartbeats: a blocked event loop would show as a gap
     process = await start_bot_process(fake, data_dir, "--sync", "--guild", str(p.GUILD_ID))
     try:
         await fake.wait_for(lambda: fake.ready.is_set() or process.returncode is not None, 180)
@@ -37,8 +40,12 @@ async def test_real_bot_logs_in_syncs_answers_and_summarises(
         assert {c["name"] for c in put.body} == {"ask", "summarise", "articles", "about"}
 
         # a mention, answered with its sources
+        asked = time.monotonic()
         await fake.user_says(mention("When did the first tram run on the Eastgate line?"))
         [reply] = await fake.wait_for(lambda: finished(fake), 240)
+        answered = time.monotonic()
+        beats = [asked, *(t for t in fake.heartbeats if asked < t < answered), answered]
+        assert max(b - a for a, b in pairwise(beats)) < 3.0, "heartbeats stalled during the answer"
         assert 0 < len(str(reply["content"])) <= 2000
         if reply["embeds"]:
             assert "tram" in reply["embeds"][0]["description"].lower()

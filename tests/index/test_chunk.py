@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from index.chunk import chunk_article, sentence_spans
@@ -18,7 +20,10 @@ def words(texts: list[str]) -> list[int]:
         ('He said "Stop!" Then left.', ['He said "Stop!"', "Then left."]),
         ("Prices rose to £6.5m. Shares fell 3.5%.", ["Prices rose to £6.5m.", "Shares fell 3.5%."]),
         ("A heading\n\nThe body starts here.", ["A heading", "The body starts here."]),
-        ("The U.S. economy grew. J. K. Rowling wrote.", ["The U.S. economy grew.", "J. K. Rowling wrote."]),
+        (
+            "The U.S. economy grew. J. K. Rowling wrote.",
+            ["The U.S. economy grew.", "J. K. Rowling wrote."],
+        ),
         ("   ", []),
     ],
 )
@@ -51,7 +56,7 @@ def test_chunks_respect_the_token_budget_and_keep_offsets() -> None:
 def test_consecutive_chunks_overlap_by_one_sentence() -> None:
     text = " ".join(f"Sentence number {i} is here." for i in range(12))
     chunks = chunk_article(article(text), count_tokens=words, max_tokens=15, overlap=1)
-    for before, after in zip(chunks, chunks[1:]):
+    for before, after in itertools.pairwise(chunks):
         last_sentence = before.text.rsplit(". ", 1)[-1]
         assert after.text.startswith(last_sentence.rstrip("."))
 

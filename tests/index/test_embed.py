@@ -33,11 +33,13 @@ def test_embedding_is_deterministic_and_order_independent(embedder: Embedder) ->
 
 
 def test_similar_texts_are_closer_than_unrelated_ones(embedder: Embedder) -> None:
-    a, b, c = embedder.embed([
-        "The new tram line opened to passengers in the city.",
-        "Passengers rode the city's new tram line when it opened.",
-        "The striker scored twice in the cup final.",
-    ])
+    a, b, c = embedder.embed(
+        [
+            "The new tram line opened to passengers in the city.",
+            "Passengers rode the city's new tram line when it opened.",
+            "The striker scored twice in the cup final.",
+        ]
+    )
     assert float(a @ b) > float(a @ c)
 
 

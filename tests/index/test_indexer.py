@@ -55,7 +55,8 @@ def test_remove_deletes_the_article_everywhere(app: App, articles: list[Article]
     assert app.index.remove(articles[1].article_id)
     assert not app.index.remove(articles[1].article_id)
     assert {r.article_id for r in app.index.catalog.records()} == {
-        articles[0].article_id, articles[2].article_id
+        articles[0].article_id,
+        articles[2].article_id,
     }
     remaining = app.index.catalog.counts()[1]
     assert app.index.store.count(app.index.collection()) == remaining
@@ -122,7 +123,10 @@ def test_kill_9_during_add_leaves_nothing_visible_and_a_rerun_completes(
     App(settings).index.add(articles)
     proc = subprocess.Popen(
         [sys.executable, "-c", _KILLED_WRITER, str(settings.data_dir)],
-        cwd=ROOT, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "UPSERTED"
@@ -139,7 +143,9 @@ def test_kill_9_during_add_leaves_nothing_visible_and_a_rerun_completes(
     report = app.index.add([crash])
     assert report.added == 1
     assert app.index.store.count(app.index.collection()) == app.index.catalog.counts()[1]
-    assert app.retriever.search("Half written sentence", threshold=False)[0].article.title == "Crash"
+    assert (
+        app.retriever.search("Half written sentence", threshold=False)[0].article.title == "Crash"
+    )
 
 
 def test_writes_are_serialised_by_a_lock(settings: Settings, articles: list[Article]) -> None:
@@ -156,3 +162,23 @@ def test_writes_are_serialised_by_a_lock(settings: Settings, articles: list[Arti
             other.index.add(articles[1:])
     assert time.monotonic() - started >= 0.3
     assert Path(settings.data_dir, "write.lock").exists()
+
+
+def test_a_running_reader_sees_what_the_cli_adds_in_another_process(
+    settings: Settings, articles: list[Article], tmp_path: Path
+) -> None:
+    reader = App(settings)
+    reader.index.add(articles[:1])
+    assert reader.retriever.search("tram", threshold=False)
+    page = tmp_path / "ferry.md"
+    page.write_text("# Ferry service resumes\n\nThe Kessock ferry resumed sailing on Monday "
+                    "after a winter refit, carrying 40 cars an hour across the firth.\n")
+    env = {**os.environ, "NEWSDESK_DATA_DIR": str(settings.data_dir),
+           "NEWSDESK_EMBEDDER": "hashing", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "newsdesk", "index", "add", str(page)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    hits = reader.retriever.search("Kessock ferry sailing refit", threshold=False)
+    assert hits[0].article.title == "Ferry service resumes"

@@ -21,8 +21,11 @@ NUMBERED = Numbered(
         Source(1, "a1", "Tram line opens", "tram.md", None, 0.71, "The tram opened."),
         Source(2, "b2", "Bridge closes", "bridge.md", "https://example.org/b", 0.52, "Closed."),
     ),
-    passages=((1, "The tram opened on 14 June. It cost £182m."), (2, "The bridge closed."),
-              (1, "Fares are £1.90.")),
+    passages=(
+        (1, "The tram opened on 14 June. It cost £182m."),
+        (2, "The bridge closed."),
+        (1, "Fares are £1.90."),
+    ),
 )
 
 CASES = {
