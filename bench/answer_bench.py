@@ -319,8 +319,9 @@ def plot(r: dict[str, Any], path: Path) -> None:
               mew=2, label="bare, streamed")
     left.set_xlabel("question (answerable, answered by the model)")
     left.set_ylabel("seconds")
-    left.set_title("Each answer by stage, and the bare call on the same messages")
-    left.legend(fontsize=8)
+    left.set_title("Each answer by stage, and the bare calls on the same messages")
+    left.set_ylim(0, max(max(bottom), *(run["bare_stream_s"] for run in runs)) * 1.35)
+    left.legend(fontsize=8, ncol=3, loc="upper left")
     names = [*STAGES, "whole", "bare", "bare streamed"]
     quant = {**r["stages_s"], "whole": r["whole_s"], "bare": r["bare_s"],
              "bare streamed": r["bare_stream_s"]}

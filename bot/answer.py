@@ -11,13 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.grounding import (
-    anchored,
-    best_sentences,
-    parse_citations,
-    support,
-    unsupported_facts,
-)
+from bot.coverage import answer_kind, best_sentences, covers, new_facts
+from bot.grounding import anchored, parse_citations, strip_citations, support, unsupported_facts
 from bot.model import ChatModel, TextCallback
 from bot.types import Answer, Source, Turn
 from index.errors import NewsdeskError
@@ -36,7 +31,19 @@ _FORGERY = re.compile(
 
 
 class QuestionError(NewsdeskError):
-    pass
+    """The question is empty or longer than the configured limit."""
+
+
+def check_question(question: str, max_chars: int) -> str:
+    """The question with its whitespace folded; `QuestionError` when empty or too long."""
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("ask a question about the indexed news, e.g. `what happened in …?`")
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"that question is {len(question)} characters long; the limit is {max_chars}"
+        )
+    return question
 
 
 @dataclass(frozen=True)
@@ -69,20 +76,11 @@ class AnswerService:
     def answer(
         self, question: str, history: Sequence[Turn] = (), on_text: TextCallback | None = None
     ) -> Answer:
-        question = " ".join(question.split())
-        if not question:
-            raise QuestionError(
-                "ask a question, e.g. `what did the council decide about the tram?`"
-            )
-        if len(question) > self._max_question_chars:
-            raise QuestionError(
-                f"that question is {len(question)} characters; the limit is "
-                f"{self._max_question_chars}"
-            )
+        question = check_question(question, self._max_question_chars)
         turns = list(history)[-self._history_turns :] if self._history_turns else []
         query = " ".join([t.question for t in turns[-1:]] + [question])
         hits = self._retriever.search(query)
-        if not hits:  # decided by retrieval: the model is never asked
+        if not hits or not covers(query, hits):  # decided from retrieval: no model call
             return Answer(question, NOT_COVERED, False, (), (), covered=False, used_model=False)
         numbered = number_sources(hits, question)
         messages = [
@@ -145,10 +143,17 @@ def verify(question: str, raw: str, numbered: Numbered) -> Answer:
         and not problems
         and support(text, cited_texts) >= MIN_SUPPORT
         and anchored(text, cited_texts, question)
+        and answers_kind(text, question)
     ):
         return Answer(question, text, True, cited, numbered.sources)
     log.info("grounding fallback unsupported=%d cited=%s", len(problems), cited)
     return extractive_answer(question, numbered)
+
+
+def answers_kind(text: str, question: str) -> bool:
+    """An answer to "how much"/"who"/"when" must state an amount/name/date the question lacks."""
+    kind = answer_kind(question)
+    return kind is None or bool(new_facts(kind, strip_citations(text), question))
 
 
 def extractive_answer(question: str, numbered: Numbered) -> Answer:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from bot.answer import check_question
 from bot.desk_api import DeskAPI, QueuedCallback, TokenCallback
 from bot.types import Answer, BusyError, Source, Summary, Turn
 from index.errors import NewsdeskError
@@ -19,10 +20,6 @@ from index.errors import NewsdeskError
 log = logging.getLogger(__name__)
 
 UNGROUNDED_WARNING = "⚠️ Parts of this answer could not be checked against the sources."
-
-
-class QuestionError(NewsdeskError):
-    """The question is empty or longer than the configured limit."""
 
 
 @dataclass(frozen=True)
@@ -53,18 +50,6 @@ def describe_error(exc: BaseException, *, context: str) -> Outcome:
         error=True,
         reference=ref,
     )
-
-
-def check_question(question: str, max_chars: int) -> str:
-    """The question, stripped; `QuestionError` when it is empty or too long."""
-    question = question.strip()
-    if not question:
-        raise QuestionError("ask a question about the indexed news, e.g. `what happened in …?`")
-    if len(question) > max_chars:
-        raise QuestionError(
-            f"that question is {len(question)} characters long; the limit is {max_chars}"
-        )
-    return question
 
 
 def last_turns(turns: Sequence[Turn], n: int) -> tuple[Turn, ...]:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import discord
 from discord import app_commands
 
-from bot.conversation import Conversation, QuestionError, check_question, describe_error
+from bot.answer import QuestionError, check_question
+from bot.conversation import Conversation, describe_error
 from bot.desk_api import DeskAPI
 from bot.discord_logic import (
     ChainMessage,

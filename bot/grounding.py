@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
         "his her we you i what which who whom whose when where why how "
         "does did do has have had will would can could should may might not "
         "no yes so if said says also up out more most much many any "
-        "some "
+        "some them him me my our your its "
     ).split()
 )
 # Words that start sentences or are otherwise capitalised without naming anything.
@@ -85,29 +85,6 @@ def support(text: str, sources: Sequence[str]) -> float:
         return 0.0
     pool = content_words(" ".join(sources))
     return len(words & pool) / len(words)
-
-
-def best_sentences(question: str, passages: Sequence[str], limit: int = 2) -> list[tuple[int, str]]:
-    """The sentences that answer `question` best, as (passage index, sentence), best first.
-
-    Scored by overlap with the question's content words, with a small preference for earlier
-    passages (retrieval rank) and for sentences with figures when the question asks for one.
-    """
-    wanted = content_words(question)
-    wants_number = bool(
-        re.search(r"\b(how (many|much|long|far|old)|when|what year|percent)\b", question.lower())
-    )
-    scored: list[tuple[float, int, str]] = []
-    for rank, passage in enumerate(passages):
-        for start, end in sentence_spans(passage):
-            sentence = passage[start:end]
-            overlap = len(wanted & content_words(sentence))
-            score = overlap - 0.15 * rank
-            if wants_number and _NUMBER.search(sentence):
-                score += 0.5
-            scored.append((score, rank, sentence))
-    scored.sort(key=lambda s: -s[0])
-    return [(rank, sentence) for _, rank, sentence in scored[:limit]]
 
 
 def anchored(answer: str, passages: Sequence[str], question: str) -> bool:

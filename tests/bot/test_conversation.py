@@ -5,11 +5,10 @@ from unittest.mock import create_autospec
 
 import pytest
 
+from bot.answer import QuestionError, check_question
 from bot.conversation import (
     UNGROUNDED_WARNING,
     Conversation,
-    QuestionError,
-    check_question,
     describe_error,
     last_turns,
 )
