@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 NOT_COVERED = "The indexed articles don't cover that."
 MIN_SUPPORT = 0.6
+# Answers are one or two sentences: a blank line means the model has started to ramble or loop.
+ANSWER_STOP = ("\n\n",)
 # Chat-template markers and citation look-alikes in article text could forge structure.
 _FORGERY = re.compile(
     r"<\|[^|>]{1,40}\|>|\[(\d{1,2})\]|^\s*(system|assistant|user)\s*:", re.I | re.M
@@ -95,7 +97,9 @@ class AnswerService:
                 ),
             },
         ]
-        raw = self._model().complete(messages, max_tokens=self._max_tokens, on_text=on_text)
+        raw = self._model().complete(
+            messages, max_tokens=self._max_tokens, on_text=on_text, stop=ANSWER_STOP
+        )
         return verify(question, raw, numbered)
 
 

@@ -31,9 +31,17 @@ class ChatModel(Protocol):
     n_ctx: int
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, on_text: TextCallback | None = None
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        on_text: TextCallback | None = None,
+        stop: Sequence[str] = (),
     ) -> str:
-        """The assistant's reply; `on_text` receives the text so far as it is generated."""
+        """The assistant's reply; `on_text` receives the text so far as it is generated.
+
+        Generation ends at `max_tokens` or at the first of the `stop` strings (not included).
+        """
         ...
 
     def count_tokens(self, text: str) -> int: ...
@@ -62,13 +70,19 @@ class LlamaCppModel:
         )
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, on_text: TextCallback | None = None
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        on_text: TextCallback | None = None,
+        stop: Sequence[str] = (),
     ) -> str:
         stream = self._llm.create_chat_completion(
             messages=list(messages),  # type: ignore[arg-type]
             max_tokens=max_tokens,
             temperature=self._temperature,
             seed=self._seed,
+            stop=list(stop) or None,
             stream=True,
         )
         text = ""
@@ -97,7 +111,12 @@ class LlamaServerModel:
         self._options = {"temperature": temperature, "seed": seed}
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, on_text: TextCallback | None = None
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        on_text: TextCallback | None = None,
+        stop: Sequence[str] = (),
     ) -> str:
         body: dict[str, Any] = {
             "messages": list(messages),

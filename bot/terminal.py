@@ -46,7 +46,9 @@ class Printer:
         if outcome.error:
             self.out.write(("\n" if self.shown else "") + f"error: {text}\n")
         elif self.shown.strip() != text:
-            self.out.write(("\n\n" if self.shown else "") + text + "\n")
+            if self.shown:  # the draft failed the checks: say so before the checked text
+                self.out.write("\n\n(the draft above is not supported by the sources; instead:)\n")
+            self.out.write(text + "\n")
         else:
             self.out.write("\n")
         for warning in outcome.warnings:

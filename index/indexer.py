@@ -60,8 +60,8 @@ class Index:
 
     # --- reading -------------------------------------------------------------------------------
     def collection(self) -> str:
-        """The active collection (the one the catalog's chunk rows describe)."""
-        return self.catalog.get_meta("collection") or self._new_collection_name()
+        """The active collection (the one the chunk rows describe); "" before any write."""
+        return self.catalog.get_meta("collection") or ""
 
     def check_embedder(self) -> None:
         built_with = self.catalog.get_meta("embedder")
@@ -75,7 +75,7 @@ class Index:
             chunks=chunks,
             embedder=self.catalog.get_meta("embedder") or self.embedder.name,
             collection=self.collection(),
-            disk_bytes=self.store.disk_bytes() + _size(self.catalog),
+            disk_bytes=self.store.disk_bytes() + self.catalog.disk_bytes(),
         )
 
     # --- writing -------------------------------------------------------------------------------
@@ -142,6 +142,9 @@ class Index:
         if not todo:
             return AddReport(unchanged=len(latest))
         collection = self.collection()
+        if not collection:  # recorded before any vector is written, so recovery can find them
+            collection = self._new_collection_name()
+            self.catalog.set_meta("collection", collection)
         self.catalog.add_pending((a.article_id, a.content_hash) for a in todo)
         chunks = self._embed_into(collection, todo)
         by_article: dict[str, list[Chunk]] = {}
@@ -150,7 +153,6 @@ class Index:
         with self.catalog.transaction():  # the commit point: the batch becomes visible here
             for article in todo:
                 self.catalog.put(article, by_article.get(article.article_id, []))
-            self.catalog.set_meta("collection", collection)
             self.catalog.set_meta("embedder", self.embedder.name)
             self.catalog.bump_generation()
         for article in todo:
@@ -230,6 +232,3 @@ def _notify(progress: Progress | None, n: int) -> None:
     if progress is not None and n:
         progress(n)
 
-
-def _size(catalog: Catalog) -> int:
-    return catalog.disk_bytes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,6 +13,8 @@ class LexicalIndex:
     def __init__(self, chunks: Sequence[Chunk], titles: dict[str, str]) -> None:
         import bm25s  # imported when the first search needs it
 
+        # bm25s sets its own logger to DEBUG on import; leave the level to our configuration.
+        logging.getLogger("bm25s").setLevel(logging.NOTSET)
         self._bm25s: Any = bm25s
         self._chunks = list(chunks)
         self._model: Any = None

@@ -44,6 +44,8 @@ class Retriever:
             self._refresh()
             cfg = self.config
             collection = self._index.collection()
+            if not collection:
+                return []
             vector = self._index.embedder.embed([query])[0]
             dense = self._index.store.query(collection, vector, cfg.candidates)
             visible = self._index.catalog.hashes({h.chunk.article_id for h in dense})

@@ -28,7 +28,7 @@ def configure_logging(settings: Settings) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("bm25s", "chromadb", "httpx", "trafilatura", "discord.gateway"):
+    for noisy in ("chromadb", "httpx", "trafilatura", "discord.gateway"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 

@@ -83,9 +83,10 @@ def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON
         )
         print_json([{k: asdict(r)[k] for k in keys} for r in records])
         return
-    table = Table("article_id", "title", "site", "chunks", "source")
+    table = Table("title", "site", "chunks", "source")
+    table.add_column("article_id", no_wrap=True)
     for r in records:
-        table.add_row(r.article_id, r.title, r.site or "", str(r.chunks), r.source)
+        table.add_row(r.title, r.site or "", str(r.chunks), r.source, r.article_id)
     out.print(table)
 
 

@@ -18,10 +18,17 @@ class ScriptedModel:
     n_ctx: int = 2048
 
     def complete(
-        self, messages: Sequence[Message], *, max_tokens: int, on_text: TextCallback | None = None
+        self,
+        messages: Sequence[Message],
+        *,
+        max_tokens: int,
+        on_text: TextCallback | None = None,
+        stop: Sequence[str] = (),
     ) -> str:
         self.calls.append(list(messages))
         reply = self.replies.pop(0) if self.replies else ""
+        for marker in stop:
+            reply = reply.split(marker)[0]
         text = ""
         for word in reply.split(" "):
             text = f"{text} {word}" if text else word

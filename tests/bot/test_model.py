@@ -44,3 +44,11 @@ def test_the_context_window_is_declared(model: ChatModel) -> None:
 def test_temperature_zero_is_repeatable() -> None:
     m = LlamaCppModel(default_model_path(), n_ctx=1024, threads=0, temperature=0.0, seed=0)
     assert m.complete(MESSAGES, max_tokens=16) == m.complete(MESSAGES, max_tokens=16)
+
+
+def test_generation_ends_at_a_stop_string(model: ChatModel) -> None:
+    if isinstance(model, ScriptedModel):
+        model.replies = ["Red.\nGreen.\nBlue."]
+    messages = [{"role": "user", "content": "Name three colours, one per line."}]
+    reply = model.complete(messages, max_tokens=40, stop=["\n"])
+    assert reply and "\n" not in reply
