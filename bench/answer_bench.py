@@ -1,7 +1,7 @@
 """Answer benchmark: the stages of one answer vs a bare llama.cpp call on the identical messages.
 
 For each answerable question of an eval set, the real `AnswerService.answer` runs once with its
-parts wrapped in timing proxies (retriever, model, and `number_sources` / `verify` looked up in
+parts wrapped in timing proxies (retriever, model, and `covers` / `number_sources` / `verify` in
 `bot.answer`), so the stages add up to the whole answer: retrieval, numbering sources, prompt
 rendering (+ glue), generation, checks. Then a separate `llama_cpp.Llama` built with the same
 settings answers the captured messages with a plain `create_chat_completion` (goal: whole answer
@@ -51,7 +51,9 @@ SOURCES = (
     REPO_ROOT.parent / "shared" / "corpus" / "bbc" / "val.csv",
 )
 GOAL = 1.10
-STAGES = ("retrieval", "number sources", "prompt rendering", "generation", "checks")
+STAGES = ("retrieval", "coverage", "number sources", "prompt rendering", "generation", "checks")
+# Functions `AnswerService.answer` looks up in `bot.answer` at call time, and their stage names.
+TIMED_FUNCTIONS = {"covers": "coverage", "number_sources": "number sources", "verify": "checks"}
 
 
 @dataclass(frozen=True)
@@ -71,11 +73,12 @@ class Run:
 
 
 class CapturingModel:
-    """Passes through to the real model and keeps the last messages and reply of `complete`."""
+    """Passes through to the real model and keeps the last messages, options and reply."""
 
     def __init__(self, model: Any) -> None:
         self._model = model
         self.messages: list[dict[str, str]] | None = None
+        self.options: dict[str, Any] = {}
         self.reply: str | None = None
 
     def __getattr__(self, name: str) -> Any:
@@ -83,6 +86,7 @@ class CapturingModel:
 
     def complete(self, messages: Sequence[dict[str, str]], **kwargs: Any) -> str:
         self.messages = list(messages)
+        self.options = {k: v for k, v in kwargs.items() if k != "on_text"}
         self.reply = self._model.complete(messages, **kwargs)
         return self.reply
 
@@ -132,14 +136,16 @@ def bare_llama(settings: Settings) -> Any:
 
 @contextmanager
 def timed_answer_functions(profile: Profile) -> Iterator[None]:
-    """Time `number_sources` and `verify` where `AnswerService.answer` looks them up."""
-    saved = bot.answer.number_sources, bot.answer.verify
-    bot.answer.number_sources = profile.timed("number sources", saved[0])
-    bot.answer.verify = profile.timed("checks", saved[1])
+    """Time the `TIMED_FUNCTIONS` (those present) where `AnswerService.answer` looks them up."""
+    saved = {name: getattr(bot.answer, name) for name in TIMED_FUNCTIONS
+             if hasattr(bot.answer, name)}
+    for name, function in saved.items():
+        setattr(bot.answer, name, profile.timed(TIMED_FUNCTIONS[name], function))
     try:
         yield
     finally:
-        bot.answer.number_sources, bot.answer.verify = saved
+        for name, function in saved.items():
+            setattr(bot.answer, name, function)
 
 
 class Bench:
@@ -170,22 +176,23 @@ class Bench:
             self.service.answer(question)
         return dict(self.profile.seconds), time.perf_counter() - started
 
+    def options(self) -> dict[str, Any]:
+        """The service's own `complete` options (max_tokens, stop, ...) plus the model settings."""
+        s, captured = self.settings, dict(self.model.options)
+        stop = list(captured.pop("stop", ())) or None
+        return {**captured, "stop": stop, "temperature": s.temperature, "seed": s.seed}
+
     def bare_call(self, messages: list[dict[str, str]]) -> tuple[float, str, dict[str, int]]:
-        s = self.settings
         started = time.perf_counter()
-        out = self.bare.create_chat_completion(
-            messages=messages, max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed
-        )
+        out = self.bare.create_chat_completion(messages=messages, **self.options())
         seconds = time.perf_counter() - started
         return seconds, out["choices"][0]["message"]["content"] or "", out["usage"]
 
     def bare_stream_call(self, messages: list[dict[str, str]]) -> float:
         """The same call streamed, as `LlamaCppModel.complete` makes it, deltas discarded."""
-        s = self.settings
         started = time.perf_counter()
         for _ in self.bare_stream.create_chat_completion(
-            messages=messages, max_tokens=s.max_tokens, temperature=s.temperature, seed=s.seed,
-            stream=True,
+            messages=messages, stream=True, **self.options()
         ):
             pass
         return time.perf_counter() - started

@@ -21,7 +21,7 @@ RRF_K = 60
 
 @dataclass(frozen=True)
 class RetrievalConfig:
-    top_k: int = 4
+    top_k: int = 3
     per_article: int = 2
     min_relevance: float = 0.35
     candidates: int = 20

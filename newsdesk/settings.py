@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     )
 
     # --- retrieval ---------------------------------------------------------------------------
-    top_k: int = Field(4, ge=1, le=20, description="Sources given to the model per answer.")
+    top_k: int = Field(3, ge=1, le=20, description="Passages given to the model per answer.")
     per_article_chunks: int = Field(
         2, ge=1, le=10, description="At most this many chunks of one article per answer."
     )
