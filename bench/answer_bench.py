@@ -96,7 +96,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--questions", type=Path, default=REPO_ROOT / "eval" / "questions.jsonl")
     parser.add_argument("--limit", type=int, default=None, help="Only the first N answerable.")
     parser.add_argument(
-        "--data-dir", type=Path, default=None,
+        "--data-dir",
+        type=Path,
+        default=None,
         help="Build (or reuse: unchanged articles are skipped) the index here; default: temp dir.",
     )
     return parser.parse_args(argv)
@@ -117,8 +119,13 @@ def build_index(app: App) -> dict[str, Any]:
         for article in load_source(source, max_bytes=s.max_source_bytes, timeout=s.fetch_timeout)
     ]
     report = app.index.add(articles)
-    return {"articles": len(articles), "added": report.added, "unchanged": report.unchanged,
-            "chunks_added": report.chunks, "seconds": time.perf_counter() - started}
+    return {
+        "articles": len(articles),
+        "added": report.added,
+        "unchanged": report.unchanged,
+        "chunks_added": report.chunks,
+        "seconds": time.perf_counter() - started,
+    }
 
 
 def bare_llama(settings: Settings) -> Any:
@@ -137,8 +144,9 @@ def bare_llama(settings: Settings) -> Any:
 @contextmanager
 def timed_answer_functions(profile: Profile) -> Iterator[None]:
     """Time the `TIMED_FUNCTIONS` (those present) where `AnswerService.answer` looks them up."""
-    saved = {name: getattr(bot.answer, name) for name in TIMED_FUNCTIONS
-             if hasattr(bot.answer, name)}
+    saved = {
+        name: getattr(bot.answer, name) for name in TIMED_FUNCTIONS if hasattr(bot.answer, name)
+    }
     for name, function in saved.items():
         setattr(bot.answer, name, profile.timed(TIMED_FUNCTIONS[name], function))
     try:
@@ -208,9 +216,15 @@ def run_question(bench: Bench, question: dict[str, Any], stream_first: bool) -> 
     bare_s, bare_text, usage = bench.bare_call(messages)
     stream_s = stream_s or bench.bare_stream_call(messages)
     return Run(
-        qid=question["id"], stages=stages, whole_s=whole, bare_s=bare_s, bare_stream_s=stream_s,
-        prompt_tokens=usage["prompt_tokens"], app_tokens=bench.model.count_tokens(reply),
-        bare_tokens=usage["completion_tokens"], same_text=bare_text.strip() == reply,
+        qid=question["id"],
+        stages=stages,
+        whole_s=whole,
+        bare_s=bare_s,
+        bare_stream_s=stream_s,
+        prompt_tokens=usage["prompt_tokens"],
+        app_tokens=bench.model.count_tokens(reply),
+        bare_tokens=usage["completion_tokens"],
+        same_text=bare_text.strip() == reply,
         loadavg_1m=load_avg()[0],
     )
 
@@ -225,14 +239,20 @@ def run_all(bench: Bench, questions: list[dict[str, Any]]) -> tuple[Run, list[Ru
     runs = []
     for number, question in enumerate(questions, start=1):
         runs.append(run_question(bench, question, stream_first=number % 2 == 0))
-        print(f"  {number}/{len(questions)} {question['id']}: {runs[-1].whole_s:.2f} s "
-              f"(bare {runs[-1].bare_s or 0:.2f} s, load {runs[-1].loadavg_1m})", flush=True)
+        print(
+            f"  {number}/{len(questions)} {question['id']}: {runs[-1].whole_s:.2f} s "
+            f"(bare {runs[-1].bare_s or 0:.2f} s, load {runs[-1].loadavg_1m})",
+            flush=True,
+        )
     return cold, runs
 
 
 def quantiles(values: Sequence[float]) -> dict[str, float]:
-    return {"p50": percentile(values, 50), "p95": percentile(values, 95),
-            "mean": sum(values) / len(values) if values else float("nan")}
+    return {
+        "p50": percentile(values, 50),
+        "p95": percentile(values, 95),
+        "mean": sum(values) / len(values) if values else float("nan"),
+    }
 
 
 def ratios(top: Sequence[float], bottom: Sequence[float]) -> dict[str, float]:
@@ -246,16 +266,19 @@ def summarise(runs: list[Run], cold: Run, context: dict[str, Any]) -> dict[str, 
     stream = [r.bare_stream_s or 0.0 for r in done]
     whole = [r.whole_s for r in done]
     return {
-        "questions": len(runs), "answered_by_model": len(done),
+        "questions": len(runs),
+        "answered_by_model": len(done),
         "not_covered": len(runs) - len(done),
         "stages_s": {n: quantiles([r.stages.get(n, 0.0) for r in done]) for n in STAGES},
-        "whole_s": quantiles(whole), "bare_s": quantiles(bare),
+        "whole_s": quantiles(whole),
+        "bare_s": quantiles(bare),
         "bare_stream_s": quantiles(stream),
         "ratio_whole_to_bare_stream": ratios(whole, stream),
         "ratio_bare_stream_to_bare": ratios(stream, bare),
         "non_generation_s": quantiles([w - g for w, g in zip(whole, gen, strict=True)]),
         "ratio_whole_to_bare": ratios(whole, bare),
-        "ratio_total_whole_to_bare": sum(whole) / sum(bare), "goal_ratio": GOAL,
+        "ratio_total_whole_to_bare": sum(whole) / sum(bare),
+        "goal_ratio": GOAL,
         "ratio_generation_to_bare": ratios(gen, bare),
         "tokens_per_s_generation": sum(r.app_tokens or 0 for r in done) / sum(gen),
         "tokens_per_s_bare": sum(r.bare_tokens or 0 for r in done) / sum(bare),
@@ -264,7 +287,9 @@ def summarise(runs: list[Run], cold: Run, context: dict[str, Any]) -> dict[str, 
         "same_text_as_bare": sum(bool(r.same_text) for r in done),
         "cold_first": {"whole_s": cold.whole_s, "stages_s": cold.stages, "bare_s": cold.bare_s},
         "loadavg_1m_during": [min(r.loadavg_1m for r in runs), max(r.loadavg_1m for r in runs)],
-        "peak_rss_mb": peak_rss_mb(), "machine": machine(), **context,
+        "peak_rss_mb": peak_rss_mb(),
+        "machine": machine(),
+        **context,
         "runs": [vars(r) for r in runs],
     }
 
@@ -274,8 +299,10 @@ def table_rows(r: dict[str, Any]) -> list[tuple[str, str]]:
         return f"{q['p50']:.{digits}f}{unit} / {q['p95']:.{digits}f}{unit}"
 
     rows = [
-        ("questions (answered by model; not covered)",
-         f"{r['questions']} ({r['answered_by_model']}; {r['not_covered']})"),
+        (
+            "questions (answered by model; not covered)",
+            f"{r['questions']} ({r['answered_by_model']}; {r['not_covered']})",
+        ),
         ("index (articles; build s)", f"{r['index']['articles']}; {r['index']['seconds']:.1f}"),
         ("stage p50 / p95", ""),
     ]
@@ -290,15 +317,21 @@ def table_rows(r: dict[str, Any]) -> list[tuple[str, str]]:
         ("ratio generation/bare p50 / p95", pq(r["ratio_generation_to_bare"], "", 3)),
         ("ratio whole/bare streamed p50 / p95", pq(r["ratio_whole_to_bare_stream"], "", 3)),
         ("ratio bare streamed/bare p50 / p95", pq(r["ratio_bare_stream_to_bare"], "", 3)),
-        ("tokens/s generation; bare", f"{r['tokens_per_s_generation']:.1f}; "
-                                      f"{r['tokens_per_s_bare']:.1f}"),
+        (
+            "tokens/s generation; bare",
+            f"{r['tokens_per_s_generation']:.1f}; {r['tokens_per_s_bare']:.1f}",
+        ),
         ("prompt tokens p50 / p95", pq(r["prompt_tokens"], "", 0)),
         ("completion tokens p50 / p95", pq(r["completion_tokens"], "", 0)),
         ("same text as bare", f"{r['same_text_as_bare']}/{r['answered_by_model']}"),
-        ("cold first answer (whole; bare)",
-         f"{r['cold_first']['whole_s']:.2f} s; {r['cold_first']['bare_s'] or 0:.2f} s"),
-        ("RSS after index / + app model / + 2 bare models",
-         "{:.0f} / {:.0f} / {:.0f} MiB".format(*r["rss_mb"].values())),
+        (
+            "cold first answer (whole; bare)",
+            f"{r['cold_first']['whole_s']:.2f} s; {r['cold_first']['bare_s'] or 0:.2f} s",
+        ),
+        (
+            "RSS after index / + app model / + 2 bare models",
+            "{:.0f} / {:.0f} / {:.0f} MiB".format(*r["rss_mb"].values()),
+        ),
         ("peak RSS", f"{r['peak_rss_mb']:.0f} MiB"),
         ("load avg 1 min during runs (min-max)", "{} - {}".format(*r["loadavg_1m_during"])),
         ("cpus; n_threads setting", f"{r['machine']['cpus']}; {r['settings']['n_threads']}"),
@@ -320,29 +353,54 @@ def plot(r: dict[str, Any], path: Path) -> None:
         heights = [run["stages"].get(name, 0.0) for run in runs]
         left.bar(xs, heights, bottom=bottom, label=name)
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    left.plot(xs, [run["bare_s"] for run in runs], "k_", markersize=12, mew=2,
-              label="bare create_chat_completion")
-    left.plot(xs, [run["bare_stream_s"] for run in runs], "_", color="grey", markersize=12,
-              mew=2, label="bare, streamed")
+    left.plot(
+        xs,
+        [run["bare_s"] for run in runs],
+        "k_",
+        markersize=12,
+        mew=2,
+        label="bare create_chat_completion",
+    )
+    left.plot(
+        xs,
+        [run["bare_stream_s"] for run in runs],
+        "_",
+        color="grey",
+        markersize=12,
+        mew=2,
+        label="bare, streamed",
+    )
     left.set_xlabel("question (answerable, answered by the model)")
     left.set_ylabel("seconds")
     left.set_title("Each answer by stage, and the bare calls on the same messages")
     left.set_ylim(0, max(max(bottom), *(run["bare_stream_s"] for run in runs)) * 1.35)
     left.legend(fontsize=8, ncol=3, loc="upper left")
     names = [*STAGES, "whole", "bare", "bare streamed"]
-    quant = {**r["stages_s"], "whole": r["whole_s"], "bare": r["bare_s"],
-             "bare streamed": r["bare_stream_s"]}
+    quant = {
+        **r["stages_s"],
+        "whole": r["whole_s"],
+        "bare": r["bare_s"],
+        "bare streamed": r["bare_stream_s"],
+    }
     for offset, key in ((-0.2, "p50"), (0.2, "p95")):
-        right.bar([i + offset for i in range(len(names))], [quant[n][key] * 1000 for n in names],
-                  width=0.4, label=key)
+        right.bar(
+            [i + offset for i in range(len(names))],
+            [quant[n][key] * 1000 for n in names],
+            width=0.4,
+            label=key,
+        )
     right.set_yscale("log")
     right.set_xticks(range(len(names)), [n.replace(" ", "\n") for n in names], fontsize=8)
     right.set_ylabel("milliseconds (log)")
-    right.set_title(f"p50 / p95; whole/bare p50 = {r['ratio_whole_to_bare']['p50']:.3f} "
-                    f"(goal <= {GOAL})", fontsize=10)
+    right.set_title(
+        f"p50 / p95; whole/bare p50 = {r['ratio_whole_to_bare']['p50']:.3f} (goal <= {GOAL})",
+        fontsize=10,
+    )
     right.legend()
-    fig.suptitle(f"Answer bench: {len(runs)} questions, {r['tokens_per_s_generation']:.1f} tok/s, "
-                 f"{r['machine']['cpus']} cpus, load avg {r['machine']['loadavg_1_5_15'][0]}")
+    fig.suptitle(
+        f"Answer bench: {len(runs)} questions, {r['tokens_per_s_generation']:.1f} tok/s, "
+        f"{r['machine']['cpus']} cpus, load avg {r['machine']['loadavg_1_5_15'][0]}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

@@ -38,18 +38,25 @@ MARKER = "▌"
 
 def timings(edits: list[Recorded], ack: float | None, start: float) -> dict[str, float | None]:
     shown = [r for r in edits if isinstance(r.body, dict) and r.body.get("content")]
-    first = next((r.at for r in shown if MARKER in r.body["content"] or r.body.get("embeds")),
-                 None)
+    first = next((r.at for r in shown if MARKER in r.body["content"] or r.body.get("embeds")), None)
     final = next((r.at for r in shown if MARKER not in r.body["content"]), None)
-    return {"ack": None if ack is None else ack - start,
-            "first": None if first is None else first - start,
-            "total": None if final is None else final - start}
+    return {
+        "ack": None if ack is None else ack - start,
+        "first": None if first is None else first - start,
+        "total": None if final is None else final - start,
+    }
 
 
 async def ask_slash(fake: FakeDiscord, question: str) -> dict[str, float | None]:
     state = await fake.slash("ask", [{"name": "question", "type": 3, "value": question}])
-    await fake.wait_for(lambda: (m := fake.messages.get(state.original or 0)) and
-                        MARKER not in m["content"] and m["content"].count("\n") >= 1, 300)
+    await fake.wait_for(
+        lambda: (
+            (m := fake.messages.get(state.original or 0))
+            and MARKER not in m["content"]
+            and m["content"].count("\n") >= 1
+        ),
+        300,
+    )
     ack = next((r.at for r in fake.sent("POST", "/callback") if str(state.id) in r.path), None)
     edits = fake.sent("PATCH", f"/{state.token}/messages/@original")
     return timings(edits, ack, state.created)
@@ -60,15 +67,26 @@ async def ask_mention(fake: FakeDiscord, question: str) -> dict[str, float | Non
     asked = await fake.user_says(f"<@{p.BOT_ID}> {question}")
 
     def reply() -> dict[str, Any] | None:
-        return next((m for m in fake.messages.values() if m.get("message_reference", {})
-                     .get("message_id") == asked["id"]), None)
+        return next(
+            (
+                m
+                for m in fake.messages.values()
+                if m.get("message_reference", {}).get("message_id") == asked["id"]
+            ),
+            None,
+        )
 
-    await fake.wait_for(lambda: (m := reply()) and not m["content"].startswith("🔎")
-                        and MARKER not in m["content"], 300)
+    await fake.wait_for(
+        lambda: (m := reply()) and not m["content"].startswith("🔎") and MARKER not in m["content"],
+        300,
+    )
     message = reply()
     assert message is not None
-    created = [r for r in fake.sent("POST", f"/channels/{p.CHANNEL_ID}/messages")
-               if isinstance(r.body, dict) and r.at >= start]
+    created = [
+        r
+        for r in fake.sent("POST", f"/channels/{p.CHANNEL_ID}/messages")
+        if isinstance(r.body, dict) and r.at >= start
+    ]
     edits = fake.sent("PATCH", f"/messages/{message['id']}")
     return timings(edits, created[0].at if created else None, start)
 
@@ -77,8 +95,10 @@ def show(kind: str, rows: list[dict[str, float | None]]) -> None:
     print(f"\n{kind}: seconds from the gateway event")
     print(f"{'#':>3} {'ack':>8} {'first':>8} {'total':>8}")
     for i, row in enumerate(rows, 1):
-        cells = " ".join(f"{row[k]:8.3f}" if row[k] is not None else f"{'-':>8}"
-                         for k in ("ack", "first", "total"))
+        cells = " ".join(
+            f"{row[k]:8.3f}" if row[k] is not None else f"{'-':>8}"
+            for k in ("ack", "first", "total")
+        )
         print(f"{i:>3} {cells}")
     for key in ("ack", "first", "total"):
         values = [r[key] for r in rows if r[key] is not None]
@@ -99,8 +119,10 @@ async def main(data_dir: Path | None, rounds: int) -> int:
         process = await start_bot_process(fake, data_dir)
         try:
             await fake.wait_for(lambda: fake.ready.is_set(), 300)
-            print(f"bot process connected in {time.monotonic() - t:.1f}s; "
-                  f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+            print(
+                f"bot process connected in {time.monotonic() - t:.1f}s; "
+                f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+            )
             questions = (QUESTIONS * rounds)[: max(rounds, 1) * len(QUESTIONS)]
             show("/ask", [await ask_slash(fake, q) for q in questions])
             show("mention", [await ask_mention(fake, q) for q in questions])

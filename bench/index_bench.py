@@ -43,8 +43,15 @@ CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "bbc"
 SPLITS = ("train.csv", "val.csv", "test.csv")
 GOAL_RATIO = 0.9
 STAGE_ORDER = (
-    "loading+cleaning", "chunking", "token counting", "embedding", "chroma upsert",
-    "chroma other", "catalog commit", "catalog bookkeeping", "indexer other",
+    "loading+cleaning",
+    "chunking",
+    "token counting",
+    "embedding",
+    "chroma upsert",
+    "chroma other",
+    "catalog commit",
+    "catalog bookkeeping",
+    "indexer other",
 )
 
 
@@ -67,7 +74,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--limit", type=int, default=None, help="Index only the first N articles.")
     parser.add_argument(
-        "--data-dir", type=Path, default=None,
+        "--data-dir",
+        type=Path,
+        default=None,
         help="An empty (or new) folder for the index, kept afterwards; default: a temp dir.",
     )
     return parser.parse_args(argv)
@@ -101,10 +110,14 @@ def instrument(index: Index, profile: Profile) -> RecordingEmbedder:
     index.store = TimedProxy(  # type: ignore[assignment]
         index.store, profile, {"upsert": "chroma upsert"}, default="chroma other"
     )
-    commit = {name: "catalog commit" for name in ("transaction", "put", "set_meta",
-                                                  "bump_generation")}
+    commit = {
+        name: "catalog commit" for name in ("transaction", "put", "set_meta", "bump_generation")
+    }
     index.catalog = TimedProxy(  # type: ignore[assignment]
-        index.catalog, profile, commit, default="catalog bookkeeping",
+        index.catalog,
+        profile,
+        commit,
+        default="catalog bookkeeping",
         contexts=frozenset({"transaction"}),
     )
     index.chunk = profile.timed("chunking", index.chunk)  # type: ignore[method-assign]
@@ -119,9 +132,14 @@ def timed_add(index: Index, articles: list[Article], profile: Profile) -> dict[s
         report = index.add(articles)
     wall = time.perf_counter() - started
     return {
-        "wall_s": wall, "added": report.added, "unchanged": report.unchanged,
-        "chunks": report.chunks, "stages_s": dict(profile.seconds),
-        "calls": dict(profile.calls), "loadavg_before": load_before, "loadavg_after": load_avg(),
+        "wall_s": wall,
+        "added": report.added,
+        "unchanged": report.unchanged,
+        "chunks": report.chunks,
+        "stages_s": dict(profile.seconds),
+        "calls": dict(profile.calls),
+        "loadavg_before": load_before,
+        "loadavg_after": load_avg(),
     }
 
 
@@ -132,8 +150,12 @@ def bare_embed(embedder: Any, batches: list[list[str]]) -> dict[str, Any]:
     for texts in batches:
         embedder.embed(texts)
     seconds = time.perf_counter() - started
-    return {"texts": sum(len(t) for t in batches), "seconds": seconds,
-            "loadavg_before": load_before, "loadavg_after": load_avg()}
+    return {
+        "texts": sum(len(t) for t in batches),
+        "seconds": seconds,
+        "loadavg_before": load_before,
+        "loadavg_after": load_avg(),
+    }
 
 
 def padding(embedder: Any, batches: list[list[str]], batch_size: int) -> dict[str, float]:
@@ -142,13 +164,16 @@ def padding(embedder: Any, batches: list[list[str]], batch_size: int) -> dict[st
     MiniLmEmbedder sorts each `embed` call by length and pads each batch to its longest text;
     lengths are counted with the embedder's own tokenizer ([CLS] + [SEP], truncated at 256).
     """
+
     def lengths(texts: list[str]) -> list[int]:
         return [min(n + 2, embedder.max_tokens) for n in embedder.count_tokens(texts)]
 
     def padded(sizes: list[int]) -> int:
         ordered = sorted(sizes)
-        return sum(max(ordered[i : i + batch_size]) * len(ordered[i : i + batch_size])
-                   for i in range(0, len(ordered), batch_size))
+        return sum(
+            max(ordered[i : i + batch_size]) * len(ordered[i : i + batch_size])
+            for i in range(0, len(ordered), batch_size)
+        )
 
     per_call = [lengths(texts) for texts in batches]
     real = sum(sum(sizes) for sizes in per_call)
@@ -172,29 +197,53 @@ def breakdown(load_s: float, first: dict[str, Any]) -> dict[str, float]:
 
 
 def summarise(
-    articles: list[Article], load_s: float, first: dict[str, Any], readd: dict[str, Any],
-    bare: dict[str, Any], pad: dict[str, float], disk: dict[str, int], settings: Settings,
+    articles: list[Article],
+    load_s: float,
+    first: dict[str, Any],
+    readd: dict[str, Any],
+    bare: dict[str, Any],
+    pad: dict[str, float],
+    disk: dict[str, int],
+    settings: Settings,
 ) -> dict[str, Any]:
     chunks, wall = first["chunks"], first["wall_s"]
     indexer_cps = rate(chunks, wall)
     bare_cps = rate(bare["texts"], bare["seconds"])
     return {
-        "articles": len(articles), "chunks": chunks, "loading_s": load_s, "add_wall_s": wall,
+        "articles": len(articles),
+        "chunks": chunks,
+        "loading_s": load_s,
+        "add_wall_s": wall,
         "articles_per_s": rate(len(articles), wall),
         "articles_per_s_incl_loading": rate(len(articles), wall + load_s),
-        "chunks_per_s": indexer_cps, "bare_chunks_per_s": bare_cps,
-        "ratio_indexer_to_bare": indexer_cps / bare_cps, "goal_ratio": GOAL_RATIO,
+        "chunks_per_s": indexer_cps,
+        "bare_chunks_per_s": bare_cps,
+        "ratio_indexer_to_bare": indexer_cps / bare_cps,
+        "goal_ratio": GOAL_RATIO,
         "ratio_in_run": first["stages_s"]["embedding"] / wall,
-        "breakdown_s": breakdown(load_s, first), "calls": first["calls"],
+        "breakdown_s": breakdown(load_s, first),
+        "calls": first["calls"],
         "readd": {k: readd[k] for k in ("wall_s", "unchanged", "added", "stages_s")},
-        "bare": bare, "padding": pad, "disk_bytes": disk,
-        "peak_rss_mb": peak_rss_mb(), "rss_end_mb": rss_mb(),
-        "loadavg": {"during_add": [first["loadavg_before"], first["loadavg_after"]],
-                    "during_bare": [bare["loadavg_before"], bare["loadavg_after"]],
-                    "end": load_avg()},
+        "bare": bare,
+        "padding": pad,
+        "disk_bytes": disk,
+        "peak_rss_mb": peak_rss_mb(),
+        "rss_end_mb": rss_mb(),
+        "loadavg": {
+            "during_add": [first["loadavg_before"], first["loadavg_after"]],
+            "during_bare": [bare["loadavg_before"], bare["loadavg_after"]],
+            "end": load_avg(),
+        },
         "machine": machine(),
-        "settings": settings.model_dump(include={"embedder", "embed_batch_size", "embed_threads",
-                                                 "chunk_tokens", "chunk_overlap"}),
+        "settings": settings.model_dump(
+            include={
+                "embedder",
+                "embed_batch_size",
+                "embed_threads",
+                "chunk_tokens",
+                "chunk_overlap",
+            }
+        ),
     }
 
 
@@ -203,31 +252,42 @@ def table_rows(r: dict[str, Any]) -> list[tuple[str, str]]:
     rows = [
         ("articles / chunks", f"{r['articles']:,} / {r['chunks']:,}"),
         ("Index.add wall", f"{r['add_wall_s']:.1f} s"),
-        ("articles/s (add; incl. loading)",
-         f"{r['articles_per_s']:.1f}; {r['articles_per_s_incl_loading']:.1f}"),
+        (
+            "articles/s (add; incl. loading)",
+            f"{r['articles_per_s']:.1f}; {r['articles_per_s_incl_loading']:.1f}",
+        ),
         ("chunks/s indexer", f"{r['chunks_per_s']:.1f}"),
         ("chunks/s bare embedder (same calls)", f"{r['bare_chunks_per_s']:.1f}"),
-        ("ratio indexer/bare, separate runs (goal >= 0.9)",
-         f"{r['ratio_indexer_to_bare']:.3f}"),
+        ("ratio indexer/bare, separate runs (goal >= 0.9)", f"{r['ratio_indexer_to_bare']:.3f}"),
         ("ratio in-run: embedding s / add wall s", f"{r['ratio_in_run']:.3f}"),
-        ("padded tokens over real: per call; one sort",
-         f"{100 * r['padding']['padding_per_call']:.1f}%; "
-         f"{100 * r['padding']['padding_one_call']:.1f}%"),
+        (
+            "padded tokens over real: per call; one sort",
+            f"{100 * r['padding']['padding_per_call']:.1f}%; "
+            f"{100 * r['padding']['padding_one_call']:.1f}%",
+        ),
         ("time breakdown (share of loading + add)", ""),
     ]
-    rows += [(f"  {name}", f"{s:.2f} s ({100 * s / total:.1f}%)")
-             for name, s in r["breakdown_s"].items()]
     rows += [
-        ("re-add (all unchanged)",
-         f"{r['readd']['wall_s']:.2f} s, {r['readd']['unchanged']:,} skipped"),
-        ("index on disk (chroma + catalog)",
-         f"{r['disk_bytes']['total'] / 2**20:.1f} MiB "
-         f"({r['disk_bytes']['chroma'] / 2**20:.1f} + "
-         f"{r['disk_bytes']['catalog_and_other'] / 2**20:.1f})"),
+        (f"  {name}", f"{s:.2f} s ({100 * s / total:.1f}%)") for name, s in r["breakdown_s"].items()
+    ]
+    rows += [
+        (
+            "re-add (all unchanged)",
+            f"{r['readd']['wall_s']:.2f} s, {r['readd']['unchanged']:,} skipped",
+        ),
+        (
+            "index on disk (chroma + catalog)",
+            f"{r['disk_bytes']['total'] / 2**20:.1f} MiB "
+            f"({r['disk_bytes']['chroma'] / 2**20:.1f} + "
+            f"{r['disk_bytes']['catalog_and_other'] / 2**20:.1f})",
+        ),
         ("peak RSS", f"{r['peak_rss_mb']:.0f} MiB"),
-        ("load avg 1 min: add start/end; bare start/end",
-         "{}/{}; {}/{}".format(*(r["loadavg"][k][i][0] for k in ("during_add", "during_bare")
-                                 for i in (0, 1)))),
+        (
+            "load avg 1 min: add start/end; bare start/end",
+            "{}/{}; {}/{}".format(
+                *(r["loadavg"][k][i][0] for k in ("during_add", "during_bare") for i in (0, 1))
+            ),
+        ),
         ("cpus", str(r["machine"]["cpus"])),
     ]
     return rows
@@ -248,21 +308,29 @@ def plot(r: dict[str, Any], path: Path) -> None:
     left.set_xlabel("seconds (exclusive)")
     left.set_title("Where indexing time goes")
     left.set_xlim(0, max(seconds) * 1.25)
-    labels = ["indexer\n(Index.add)", "bare embedder\n(same calls)",
-              "embed stage\ninside add"]
+    labels = ["indexer\n(Index.add)", "bare embedder\n(same calls)", "embed stage\ninside add"]
     embed_s = r["breakdown_s"]["embedding"]
     values = [r["chunks_per_s"], r["bare_chunks_per_s"], rate(r["chunks"], embed_s)]
     right.bar(labels, values, color=["tab:orange", "tab:green", "tab:olive"])
-    right.axhline(GOAL_RATIO * r["bare_chunks_per_s"], color="red", linestyle="--",
-                  label=f"goal: {GOAL_RATIO} x bare")
+    right.axhline(
+        GOAL_RATIO * r["bare_chunks_per_s"],
+        color="red",
+        linestyle="--",
+        label=f"goal: {GOAL_RATIO} x bare",
+    )
     for x, v in enumerate(values):
         right.text(x, v, f"{v:.1f}", ha="center", va="bottom")
     right.set_ylabel("chunks / s")
-    right.set_title(f"Throughput: ratio {r['ratio_indexer_to_bare']:.2f} (separate runs), "
-                    f"{r['ratio_in_run']:.2f} (in run)", fontsize=10)
+    right.set_title(
+        f"Throughput: ratio {r['ratio_indexer_to_bare']:.2f} (separate runs), "
+        f"{r['ratio_in_run']:.2f} (in run)",
+        fontsize=10,
+    )
     right.legend(loc="lower right")
-    fig.suptitle(f"Index bench: {r['articles']:,} BBC articles, {r['chunks']:,} chunks, "
-                 f"{r['machine']['cpus']} cpus, load avg {r['loadavg']['end'][0]}")
+    fig.suptitle(
+        f"Index bench: {r['articles']:,} BBC articles, {r['chunks']:,} chunks, "
+        f"{r['machine']['cpus']} cpus, load avg {r['loadavg']['end'][0]}"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -285,8 +353,9 @@ def run(data_dir: Path, limit: int | None) -> dict[str, Any]:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     if args.data_dir is not None and args.data_dir.exists() and any(args.data_dir.iterdir()):
-        print(f"error: {args.data_dir} is not empty; the bench needs a fresh index",
-              file=sys.stderr)
+        print(
+            f"error: {args.data_dir} is not empty; the bench needs a fresh index", file=sys.stderr
+        )
         return 1
     with tempfile.TemporaryDirectory(prefix="newsdesk-index-bench-") as tmp:
         results = run(args.data_dir or Path(tmp), args.limit)

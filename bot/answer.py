@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from bot.coverage import answer_kind, best_sentences, covers, new_facts
+from bot.coverage import about, answer_kind, best_sentences, covers, new_facts
 from bot.grounding import anchored, parse_citations, strip_citations, support, unsupported_facts
 from bot.model import ChatModel, TextCallback
 from bot.types import Answer, Source, Turn
@@ -148,6 +148,7 @@ def verify(question: str, raw: str, numbered: Numbered) -> Answer:
         and support(text, cited_texts) >= MIN_SUPPORT
         and anchored(text, cited_texts, question)
         and answers_kind(text, question)
+        and all(about(question, t) for t in cited_texts)
     ):
         return Answer(question, text, True, cited, numbered.sources)
     log.info("grounding fallback unsupported=%d cited=%s", len(problems), cited)
@@ -161,11 +162,13 @@ def answers_kind(text: str, question: str) -> bool:
 
 
 def extractive_answer(question: str, numbered: Numbered) -> Answer:
-    ranked = best_sentences(question, [t for _, t in numbered.passages], limit=2)
+    # Quote from passages about the question's names and numbers when there are any.
+    passages = [p for p in numbered.passages if about(question, p[1])] or list(numbered.passages)
+    ranked = best_sentences(question, [t for _, t in passages], limit=2)
     parts: list[str] = []
     cited: list[int] = []
     for index, sentence in ranked:
-        n = numbered.passages[index][0]
+        n = passages[index][0]
         parts.append(f"“{sentence}” [{n}]")
         if n not in cited:
             cited.append(n)

@@ -123,6 +123,12 @@ def _mentions(term: str, texts: Sequence[str]) -> bool:
     return any(all(re.search(rf"\b{re.escape(w)}\b", t) for w in words) for t in texts)
 
 
+def about(question: str, text: str, terms: set[str] | None = None) -> bool:
+    """Whether `text` mentions at least half the question's key terms (all, when there is one)."""
+    terms = key_terms(question) if terms is None else terms
+    return 2 * sum(_mentions(term, [_normal(text)]) for term in terms) >= len(terms)
+
+
 def covers(question: str, hits: Sequence[Retrieved]) -> bool:
     """Whether the retrieved passages hold what the question asks (see the module docstring)."""
     terms = key_terms(question)
@@ -135,9 +141,7 @@ def covers(question: str, hits: Sequence[Retrieved]) -> bool:
     kind, asking_words = asked
     # Evidence must come from a passage about what was asked, near the question's focus words
     # (its words that are not already the topic, i.e. not in the article titles).
-    relevant = [
-        t for t in texts if 2 * sum(_mentions(k, [_normal(t)]) for k in terms) >= len(terms)
-    ]
+    relevant = [t for t in texts if about(question, t, terms)]
     known = " ".join([*(h.article.title for h in hits), asking_words, *terms])
     focus = _stems(question) - _stems(known)
     needed = min(len(focus), 1 if len(focus) <= 3 else 2)

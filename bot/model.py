@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -64,7 +65,7 @@ class LlamaCppModel:
         self._llm = Llama(
             model_path=str(path),
             n_ctx=n_ctx,
-            n_threads=threads or None,
+            n_threads=threads or os.cpu_count(),  # llama-cpp-python's own default is half
             seed=seed,
             verbose=False,
         )

@@ -231,4 +231,3 @@ def _merge(a: AddReport, b: AddReport) -> AddReport:
 def _notify(progress: Progress | None, n: int) -> None:
     if progress is not None and n:
         progress(n)
-

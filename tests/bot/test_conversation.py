@@ -23,8 +23,10 @@ def spec_desk() -> DeskAPI:
     return desk
 
 
-@pytest.mark.parametrize(("question", "ok"), [("why?", True), ("  why?  ", True), ("", False),
-                                              ("   ", False), ("x" * 21, False)])
+@pytest.mark.parametrize(
+    ("question", "ok"),
+    [("why?", True), ("  why?  ", True), ("", False), ("   ", False), ("x" * 21, False)],
+)
 def test_check_question(question: str, ok: bool) -> None:
     if ok:
         assert check_question(question, 20) == question.strip()
@@ -39,8 +41,9 @@ def test_last_turns() -> None:
     assert last_turns(turns, 0) == ()
 
 
-@pytest.mark.parametrize("exc", [BusyError(3), ArticleNotFoundError("x"), EmptyIndexError(),
-                                 QuestionError("too long")])
+@pytest.mark.parametrize(
+    "exc", [BusyError(3), ArticleNotFoundError("x"), EmptyIndexError(), QuestionError("too long")]
+)
 def test_expected_errors_are_shown_as_they_are(exc: Exception) -> None:
     outcome = describe_error(exc, context="test")
     assert outcome.error and outcome.text == str(exc) and outcome.reference is None
@@ -102,7 +105,8 @@ async def test_desk_errors_become_outcomes() -> None:
 async def test_summarise_shows_the_article_as_its_source() -> None:
     desk = spec_desk()
     desk.summarise.return_value = Summary(  # type: ignore[attr-defined]
-        "id1", "Title", "example.org", "https://example.org", "It says things.", grounded=True)
+        "id1", "Title", "example.org", "https://example.org", "It says things.", grounded=True
+    )
     outcome = await Conversation(desk).summarise(" id1 ")
     desk.summarise.assert_awaited_once_with("id1", None, None)  # type: ignore[attr-defined]
     assert outcome.text == "It says things."

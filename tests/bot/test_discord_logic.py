@@ -58,8 +58,10 @@ def test_channel_allowed_empty_means_all() -> None:
     assert not channel_allowed(1, None, [2])
 
 
-@pytest.mark.parametrize(("content", "expected"), [
-    (f"<@{BOT}> hi", "hi"), (f"hi <@!{BOT}>", "hi"), ("<@5> hi", "<@5> hi"), (f"<@{BOT}>", "")])
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [(f"<@{BOT}> hi", "hi"), (f"hi <@!{BOT}>", "hi"), ("<@5> hi", "<@5> hi"), (f"<@{BOT}>", "")],
+)
 def test_strip_mentions(content: str, expected: str) -> None:
     assert strip_mentions(content, BOT) == expected
 
@@ -170,8 +172,13 @@ def handlers() -> DeskHandlers:
     return DeskHandlers(client, FakeDesk(), DeskRules())
 
 
-def message(*, mentions: list[int], channel: object, author_bot: bool = False,
-            referenced_author: int | None = None) -> discord.Message:
+def message(
+    *,
+    mentions: list[int],
+    channel: object,
+    author_bot: bool = False,
+    referenced_author: int | None = None,
+) -> discord.Message:
     msg = Mock(spec_set=discord.Message)
     msg.author = Mock(spec_set=discord.Member, id=1, bot=author_bot)
     msg.channel = channel

@@ -104,9 +104,14 @@ def test_many_long_sources_fit_the_embed_limits() -> None:
 
 
 def test_fit_embed_enforces_every_limit() -> None:
-    spec = fit_embed(EmbedSpec(title="t" * 300, description="d" * 5000,
-                               fields=tuple((f"n{i}" * 100, "v" * 2000) for i in range(30)),
-                               footer="f" * 3000))
+    spec = fit_embed(
+        EmbedSpec(
+            title="t" * 300,
+            description="d" * 5000,
+            fields=tuple((f"n{i}" * 100, "v" * 2000) for i in range(30)),
+            footer="f" * 3000,
+        )
+    )
     assert len(spec.title) <= 256
     assert len(spec.description) <= 4096
     assert len(spec.fields) <= 25
@@ -117,14 +122,17 @@ def test_fit_embed_enforces_every_limit() -> None:
 
 def test_plain_sources_for_the_terminal() -> None:
     assert format_sources_text([source(1, "Bank  raises\nrates")]) == (
-        "[1] Bank raises rates <https://example.org/1>")
+        "[1] Bank raises rates <https://example.org/1>"
+    )
 
 
 def test_articles_and_about() -> None:
     assert format_articles([]) == "Nothing is indexed yet."
     lines = format_articles([record("a", "@here first", "https://x.org"), record("b", "second")])
-    assert lines.splitlines() == [f"1. @{ZWSP}here first — https://x.org <https://x.org>",
-                                  "2. second — samples/b.txt"]
+    assert lines.splitlines() == [
+        f"1. @{ZWSP}here first — https://x.org <https://x.org>",
+        "2. second — samples/b.txt",
+    ]
     assert format_about({"model": "m", "index_size": 3}) == "model: m\nindex size: 3"
 
 

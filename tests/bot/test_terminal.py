@@ -27,18 +27,29 @@ async def test_streamed_text_is_printed_once() -> None:
 
 
 async def test_follow_ups_carry_the_earlier_turns() -> None:
-    desk = FakeDesk().script(answer("A1 [1].", source(1)), answer("A2 [1].", source(1)),
-                             answer("A3 [1].", source(1)), answer("A4 [1].", source(1)))
+    desk = FakeDesk().script(
+        answer("A1 [1].", source(1)),
+        answer("A2 [1].", source(1)),
+        answer("A3 [1].", source(1)),
+        answer("A4 [1].", source(1)),
+    )
     await chat(desk, "q1\nq2\nq3\n/reset\nq4\n")
     histories = [c.history for c in desk.asked()]
-    assert histories == [(), (Turn("q1", "A1 [1]."),),
-                         (Turn("q1", "A1 [1]."), Turn("q2", "A2 [1].")), ()]
+    assert histories == [
+        (),
+        (Turn("q1", "A1 [1]."),),
+        (Turn("q1", "A1 [1]."), Turn("q2", "A2 [1].")),
+        (),
+    ]
 
 
 async def test_commands_and_errors_do_not_end_the_chat() -> None:
     desk = FakeDesk(articles=[record("a1", "Tram line approved")]).script(BusyError(3))
-    out = await chat(desk, "busy?\n/articles\n/about\n/summarise Tram line approved\n"
-                           "/summarise nothing\n/help\n/quit\nnever asked\n")
+    out = await chat(
+        desk,
+        "busy?\n/articles\n/about\n/summarise Tram line approved\n"
+        "/summarise nothing\n/help\n/quit\nnever asked\n",
+    )
     assert "1. Tram line approved" in out
     assert "model: fake" in out
     assert "A summary of Tram line approved." in out

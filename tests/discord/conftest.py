@@ -65,8 +65,9 @@ StartBot = Callable[..., Coroutine[Any, Any, RunningBot]]
 async def start_bot(fake: FakeDiscord, desk: FakeDesk) -> AsyncIterator[StartBot]:
     running: list[RunningBot] = []
 
-    async def start(*, sync: bool = False, guild: int | None = None, wait: bool = True,
-                    **overrides: Any) -> RunningBot:
+    async def start(
+        *, sync: bool = False, guild: int | None = None, wait: bool = True, **overrides: Any
+    ) -> RunningBot:
         settings = bot_settings(fake, **overrides)
         coro = run_bot_async(settings, desk, sync=sync, guild=guild, guild_ready_timeout=0.05)
         bot = RunningBot(asyncio.create_task(coro))

@@ -61,8 +61,13 @@ def form_error(errors: Json) -> web.Response:
 class FakeDiscord:
     """Start with `await start()`; `api_base` and `gateway_url` go into the bot's settings."""
 
-    def __init__(self, *, token: str = p.TOKEN, message_content_allowed: bool = True,
-                 heartbeat_ms: int = 41_250) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = p.TOKEN,
+        message_content_allowed: bool = True,
+        heartbeat_ms: int = 41_250,
+    ) -> None:
         self.token = token
         self.message_content_allowed = message_content_allowed
         self.heartbeat_ms = heartbeat_ms
@@ -146,9 +151,12 @@ class FakeDiscord:
                 Recorded(request.method, request.path, dict(request.query), body, time.monotonic())
             )
         request[BODY] = body
-        if request.path.startswith("/api/") and "/webhooks/" not in request.path and (
-            "/interactions/" not in request.path
-        ) and request.headers.get("Authorization") != f"Bot {self.token}":
+        if (
+            request.path.startswith("/api/")
+            and "/webhooks/" not in request.path
+            and ("/interactions/" not in request.path)
+            and request.headers.get("Authorization") != f"Bot {self.token}"
+        ):
             return json_response({"message": "401: Unauthorized", "code": 0}, 401)
         response: web.StreamResponse = await handler(request)
         return response
@@ -159,8 +167,9 @@ class FakeDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         self._sockets.append(ws)
-        await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None,
-                            "t": None})
+        await ws.send_json(
+            {"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None, "t": None}
+        )
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -202,12 +211,23 @@ class FakeDiscord:
 
     # --- injected events -------------------------------------------------------------------
 
-    async def user_says(self, content: str, *, channel: int = p.CHANNEL_ID,
-                        author: Json | None = None, reply_to: int | None = None) -> Json:
+    async def user_says(
+        self,
+        content: str,
+        *,
+        channel: int = p.CHANNEL_ID,
+        author: Json | None = None,
+        reply_to: int | None = None,
+    ) -> Json:
         """A user posts a message; the bot receives MESSAGE_CREATE (content withheld as Discord
         does when the bot lacks the intent and is not mentioned)."""
-        message = p.message(self.next_id(), channel, author or p.USER, content,
-                            reference=self.messages.get(reply_to) if reply_to else None)
+        message = p.message(
+            self.next_id(),
+            channel,
+            author or p.USER,
+            content,
+            reference=self.messages.get(reply_to) if reply_to else None,
+        )
         self.messages[int(message["id"])] = message
         event = dict(message, member=p.member_of(author or p.USER))
         mentioned = any(int(u["id"]) == p.BOT_ID for u in message["mentions"])
@@ -216,14 +236,22 @@ class FakeDiscord:
         await self.dispatch("MESSAGE_CREATE", event)
         return message
 
-    async def slash(self, name: str, options: list[Json] | None = None, *, itype: int = 2,
-                    user: Json | None = None, channel: int = p.CHANNEL_ID) -> InteractionState:
+    async def slash(
+        self,
+        name: str,
+        options: list[Json] | None = None,
+        *,
+        itype: int = 2,
+        user: Json | None = None,
+        channel: int = p.CHANNEL_ID,
+    ) -> InteractionState:
         iid = self.next_id()
         token = f"itoken-{iid}"
         state = InteractionState(iid, token, channel, time.monotonic())
         self.interactions[token] = state
-        data = p.interaction(iid, token, itype, name, options or [], user or p.USER,
-                             self.channels[channel])
+        data = p.interaction(
+            iid, token, itype, name, options or [], user or p.USER, self.channels[channel]
+        )
         await self.dispatch("INTERACTION_CREATE", data)
         return state
 
@@ -252,13 +280,27 @@ class FakeDiscord:
             ]
         return json_response(self.commands.get(scope, []))
 
-    def _store(self, channel: int, payload: Json, *, author: Json = p.BOT_USER,
-               flags: int = 0, webhook: bool = False) -> Json:
+    def _store(
+        self,
+        channel: int,
+        payload: Json,
+        *,
+        author: Json = p.BOT_USER,
+        flags: int = 0,
+        webhook: bool = False,
+    ) -> Json:
         ref = payload.get("message_reference")
         referenced = self.messages.get(int(ref["message_id"])) if ref else None
-        message = p.message(self.next_id(), channel, author, payload.get("content") or "",
-                            reference=referenced, embeds=payload.get("embeds") or [], flags=flags,
-                            webhook_id=p.APP_ID if webhook else None)
+        message = p.message(
+            self.next_id(),
+            channel,
+            author,
+            payload.get("content") or "",
+            reference=referenced,
+            embeds=payload.get("embeds") or [],
+            flags=flags,
+            webhook_id=p.APP_ID if webhook else None,
+        )
         self.messages[int(message["id"])] = message
         return message
 
@@ -299,8 +341,11 @@ class FakeDiscord:
         channel = request.match_info["channel"]
         before = int(request.query.get("before", 1 << 62))
         limit = int(request.query.get("limit", 50))
-        found = [m for i, m in sorted(self.messages.items(), reverse=True)
-                 if m["channel_id"] == channel and i < before]
+        found = [
+            m
+            for i, m in sorted(self.messages.items(), reverse=True)
+            if m["channel_id"] == channel and i < before
+        ]
         return json_response(found[:limit])
 
     async def create_thread(self, request: web.Request) -> web.Response:
@@ -323,7 +368,8 @@ class FakeDiscord:
         state = self._interaction(request.match_info["token"])
         if state.callback is not None:
             return json_response(
-                {"code": 40060, "message": "Interaction has already been acknowledged."}, 400)
+                {"code": 40060, "message": "Interaction has already been acknowledged."}, 400
+            )
         body: Any = request[BODY]
         kind, data = body["type"], body.get("data") or {}
         if kind == 8:
@@ -379,12 +425,18 @@ class FakeDiscord:
     # --- assertions ------------------------------------------------------------------------
 
     def sent(self, method: str | None = None, contains: str = "") -> list[Recorded]:
-        return [r for r in self.requests
-                if (method is None or r.method == method) and contains in r.path]
+        return [
+            r
+            for r in self.requests
+            if (method is None or r.method == method) and contains in r.path
+        ]
 
     def channel_messages(self, channel: int = p.CHANNEL_ID, *, bot: bool = True) -> list[Json]:
-        return [m for _, m in sorted(self.messages.items()) if m["channel_id"] == str(channel)
-                and (int(m["author"]["id"]) == p.BOT_ID) == bot]
+        return [
+            m
+            for _, m in sorted(self.messages.items())
+            if m["channel_id"] == str(channel) and (int(m["author"]["id"]) == p.BOT_ID) == bot
+        ]
 
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
         deadline = time.monotonic() + timeout

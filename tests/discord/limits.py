@@ -48,8 +48,10 @@ def _embed_errors(embed: Json) -> Json:
             errors.setdefault("fields", {})[str(i)] = field_errors
     if total > EMBED_TOTAL:
         errors.setdefault("_errors", []).append(
-            {"code": "MAX_EMBED_SIZE_EXCEEDED",
-             "message": "Embed size exceeds maximum size of 6000"}
+            {
+                "code": "MAX_EMBED_SIZE_EXCEEDED",
+                "message": "Embed size exceeds maximum size of 6000",
+            }
         )
     return errors
 

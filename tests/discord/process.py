@@ -22,27 +22,47 @@ def newsdesk_command() -> list[str]:
 
 def bot_env(data_dir: Path, fake: FakeDiscord | None = None, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
-    env.update(NEWSDESK_DATA_DIR=str(data_dir), NEWSDESK_LOG_LEVEL="INFO",
-               ORT_DISABLE_TELEMETRY="1", ANONYMIZED_TELEMETRY="False")
+    env.update(
+        NEWSDESK_DATA_DIR=str(data_dir),
+        NEWSDESK_LOG_LEVEL="INFO",
+        ORT_DISABLE_TELEMETRY="1",
+        ANONYMIZED_TELEMETRY="False",
+    )
     if fake is not None:
-        env.update(NEWSDESK_DISCORD_TOKEN=fake.token, NEWSDESK_DISCORD_API_BASE=fake.api_base,
-                   NEWSDESK_DISCORD_GATEWAY_URL=fake.gateway_url,
-                   NEWSDESK_COOLDOWN_SECONDS="0")
+        env.update(
+            NEWSDESK_DISCORD_TOKEN=fake.token,
+            NEWSDESK_DISCORD_API_BASE=fake.api_base,
+            NEWSDESK_DISCORD_GATEWAY_URL=fake.gateway_url,
+            NEWSDESK_COOLDOWN_SECONDS="0",
+        )
     env.update(extra)
     return env
 
 
 def build_index(data_dir: Path, source: Path = SAMPLES) -> None:
     """`newsdesk index add samples/articles` into `data_dir`, with the real default embedder."""
-    subprocess.run([*newsdesk_command(), "index", "add", str(source)], env=bot_env(data_dir),
-                   check=True, capture_output=True, cwd=data_dir.parent, timeout=600)
+    subprocess.run(
+        [*newsdesk_command(), "index", "add", str(source)],
+        env=bot_env(data_dir),
+        check=True,
+        capture_output=True,
+        cwd=data_dir.parent,
+        timeout=600,
+    )
 
 
-async def start_bot_process(fake: FakeDiscord, data_dir: Path,
-                            *args: str) -> asyncio.subprocess.Process:
+async def start_bot_process(
+    fake: FakeDiscord, data_dir: Path, *args: str
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        *newsdesk_command(), "bot", *args, env=bot_env(data_dir, fake), cwd=data_dir.parent,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *newsdesk_command(),
+        "bot",
+        *args,
+        env=bot_env(data_dir, fake),
+        cwd=data_dir.parent,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 async def stop_bot_process(process: asyncio.subprocess.Process) -> tuple[int, str]:

@@ -31,7 +31,8 @@ def finished(fake: FakeDiscord, state: InteractionState) -> dict[str, Any] | Non
 
 
 async def test_sync_to_a_guild_copies_the_global_commands(
-        fake: FakeDiscord, start_bot: StartBot) -> None:
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
     await start_bot(sync=True, guild=p.GUILD_ID)
     [put] = fake.sent("PUT", "/commands")
     assert put.path == f"/api/v10/applications/{p.APP_ID}/guilds/{p.GUILD_ID}/commands"
@@ -58,7 +59,8 @@ async def test_global_sync(fake: FakeDiscord, start_bot: StartBot) -> None:
 
 
 async def test_ask_is_deferred_then_answered_with_the_question_quoted(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     desk.script(answer("Rates rose [1].", source(1, "Bank raises rates")))
     state = await fake.slash("ask", [opt("question", "what about rates?")])
     message = await fake.wait_for(lambda: finished(fake, state))
@@ -71,8 +73,9 @@ async def test_ask_is_deferred_then_answered_with_the_question_quoted(
     assert callback.at - state.created < 1.0
 
 
-async def test_summarise_is_deferred_then_completed(fake: FakeDiscord, desk: FakeDesk,
-                                                    bot: RunningBot) -> None:
+async def test_summarise_is_deferred_then_completed(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     desk.delay = 0.3
     state = await fake.slash("summarise", [opt("article", TRAM)])
     message = await fake.wait_for(lambda: finished(fake, state))
@@ -84,7 +87,8 @@ async def test_summarise_is_deferred_then_completed(fake: FakeDiscord, desk: Fak
 
 
 async def test_summarise_autocomplete_offers_titles_within_limits(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     desk.articles.extend(desk.articles[2:] * 30)  # 30 more long titles than Discord allows
     state = await fake.slash("summarise", [opt("article", "rovers", focused=True)], itype=4)
     choices = await fake.wait_for(lambda: state.choices)
@@ -93,15 +97,15 @@ async def test_summarise_autocomplete_offers_titles_within_limits(
     assert choices[0]["value"] == ROVERS
 
 
-async def test_summarise_by_exact_title(fake: FakeDiscord, desk: FakeDesk,
-                                        bot: RunningBot) -> None:
+async def test_summarise_by_exact_title(fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
     state = await fake.slash("summarise", [opt("article", "tram LINE approved")])
     await fake.wait_for(lambda: finished(fake, state))
     assert [c.args for c in desk.calls if c.method == "summarise"] == [(TRAM,)]
 
 
 async def test_summarise_of_an_unknown_id_is_an_ephemeral_error(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     state = await fake.slash("summarise", [opt("article", "ffffffffffffffff")])
     texts = await fake.wait_for(lambda: state.ephemeral_texts)
     assert "no indexed article matches 'ffffffffffffffff'" in texts[0]
@@ -109,7 +113,8 @@ async def test_summarise_of_an_unknown_id_is_an_ephemeral_error(
 
 
 async def test_summarise_of_an_unknown_article_is_an_ephemeral_error(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     state = await fake.slash("summarise", [opt("article", "no such thing")])
     await fake.wait_for(lambda: state.ephemeral_texts)
     assert "no indexed article matches 'no such thing'" in state.ephemeral_texts[0]
@@ -118,7 +123,8 @@ async def test_summarise_of_an_unknown_article_is_an_ephemeral_error(
 
 
 async def test_a_too_long_question_is_refused_at_once_and_privately(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     state = await fake.slash("ask", [opt("question", "why " * 200)])
     await fake.wait_for(lambda: state.ephemeral_texts)
     assert state.callback is not None and state.callback["type"] == 4
@@ -126,8 +132,9 @@ async def test_a_too_long_question_is_refused_at_once_and_privately(
     assert desk.asked() == []
 
 
-async def test_busy_is_an_ephemeral_error(fake: FakeDiscord, desk: FakeDesk,
-                                          bot: RunningBot) -> None:
+async def test_busy_is_an_ephemeral_error(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     desk.script(BusyError(8))
     state = await fake.slash("ask", [opt("question", "anyone?")])
     texts = await fake.wait_for(lambda: state.ephemeral_texts)
@@ -135,7 +142,8 @@ async def test_busy_is_an_ephemeral_error(fake: FakeDiscord, desk: FakeDesk,
 
 
 async def test_a_long_slash_answer_is_split_into_follow_ups(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     text = ("Paragraph about the floods [1]. " * 40 + "\n\n") * 8
     desk.script(answer(text, source(1)))
     state = await fake.slash("ask", [opt("question", "floods?")])
@@ -146,11 +154,14 @@ async def test_a_long_slash_answer_is_split_into_follow_ups(
 
 
 async def test_ask_in_a_thread_then_follow_up_without_mention(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
-    desk.script(answer("The tram opens in 2025 [1].", source(1)),
-                answer("It costs £182m [1].", source(1)))
-    state = await fake.slash("ask", [opt("question", "when does the tram open?"),
-                                     opt("thread", True, type_=5)])
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
+    desk.script(
+        answer("The tram opens in 2025 [1].", source(1)), answer("It costs £182m [1].", source(1))
+    )
+    state = await fake.slash(
+        "ask", [opt("question", "when does the tram open?"), opt("thread", True, type_=5)]
+    )
     await fake.wait_for(lambda: fake.sent("POST", "/threads"))
     thread_id = state.original
     assert thread_id is not None and fake.channels[thread_id]["name"] == "when does the tram open?"
@@ -158,7 +169,8 @@ async def test_ask_in_a_thread_then_follow_up_without_mention(
     await fake.user_says("and the cost?", channel=thread_id)
     await fake.wait_for(lambda: [m for m in fake.channel_messages(thread_id) if m["embeds"]])
     assert desk.asked()[1].history == (
-        Turn("when does the tram open?", "The tram opens in 2025 [1]."),)
+        Turn("when does the tram open?", "The tram opens in 2025 [1]."),
+    )
 
 
 async def test_articles_and_about(fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:

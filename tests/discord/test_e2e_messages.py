@@ -21,12 +21,17 @@ def answers(fake: FakeDiscord, channel: int = p.CHANNEL_ID) -> list[dict[str, ob
 
 
 def content_payloads(fake: FakeDiscord) -> list[Recorded]:
-    return [r for r in fake.requests if isinstance(r.body, dict) and (
-        "content" in r.body or "embeds" in r.body or "data" in r.body)]
+    return [
+        r
+        for r in fake.requests
+        if isinstance(r.body, dict)
+        and ("content" in r.body or "embeds" in r.body or "data" in r.body)
+    ]
 
 
-async def test_a_mention_is_answered_with_its_sources(fake: FakeDiscord, desk: FakeDesk,
-                                                      bot: RunningBot) -> None:
+async def test_a_mention_is_answered_with_its_sources(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     desk.script(answer("Rates rose by half a point [1].", source(1, "Bank raises rates")))
     asked = await fake.user_says(mention("what happened to rates?"))
 
@@ -41,7 +46,8 @@ async def test_a_mention_is_answered_with_its_sources(fake: FakeDiscord, desk: F
 
 
 async def test_messages_that_do_not_address_the_bot_are_ignored(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     await fake.user_says("just chatting about rates")
     await fake.user_says(mention("and you?"))
     await fake.wait_for(lambda: answers(fake))
@@ -49,9 +55,11 @@ async def test_messages_that_do_not_address_the_bot_are_ignored(
 
 
 async def test_a_reply_to_an_answer_is_a_follow_up_with_history(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
-    desk.script(answer("The tram opens in 2025 [1].", source(1)), answer("It costs £182m [1].",
-                                                                         source(1)))
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
+    desk.script(
+        answer("The tram opens in 2025 [1].", source(1)), answer("It costs £182m [1].", source(1))
+    )
     await fake.user_says(mention("when does the tram open?"))
     [first] = await fake.wait_for(lambda: answers(fake))
 
@@ -63,8 +71,9 @@ async def test_a_reply_to_an_answer_is_a_follow_up_with_history(
     assert follow_up.history == (Turn("when does the tram open?", "The tram opens in 2025 [1]."),)
 
 
-async def test_a_long_answer_arrives_in_valid_parts(fake: FakeDiscord, desk: FakeDesk,
-                                                   bot: RunningBot) -> None:
+async def test_a_long_answer_arrives_in_valid_parts(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     sentence = "The council approved the tram line after a long debate [1]. "
     text = (sentence * 170).strip()  # ≈ 10,000 characters
     assert len(text) > 10_000
@@ -76,8 +85,14 @@ async def test_a_long_answer_arrives_in_valid_parts(fake: FakeDiscord, desk: Fak
     assert len(parts) == 6
     assert all(len(str(m["content"])) <= 2000 for m in parts)
     assert " ".join(str(m["content"]) for m in parts).split() == text.split()
-    assert not [r for r in fake.requests if r.path.startswith("/api") and r.body and
-                isinstance(r.body, dict) and r.body.get("code") == 50035]
+    assert not [
+        r
+        for r in fake.requests
+        if r.path.startswith("/api")
+        and r.body
+        and isinstance(r.body, dict)
+        and r.body.get("code") == 50035
+    ]
     assert [bool(m["embeds"]) for m in parts] == [False] * 5 + [True]
     for earlier, later in pairwise(parts):
         assert later["message_reference"]["message_id"] == earlier["id"]
@@ -98,21 +113,26 @@ async def test_nothing_can_ping(fake: FakeDiscord, desk: FakeDesk, bot: RunningB
 
 
 async def test_two_users_asking_at_once_both_get_their_answer(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     desk.delay = 0.3
     desk.script(answer("First answer [1].", source(1)), answer("Second answer [1].", source(1)))
     await fake.user_says(mention("first?"), author=p.USER)
     await fake.user_says(mention("second?"), author=p.USER2)
 
-    done = await fake.wait_for(lambda: len([m for m in answers(fake) if m["embeds"]]) == 2 and
-                               answers(fake))
+    done = await fake.wait_for(
+        lambda: len([m for m in answers(fake) if m["embeds"]]) == 2 and answers(fake)
+    )
     by_question = {m["referenced_message"]["content"]: m["content"] for m in done}
-    assert by_question == {mention("first?"): "First answer [1].",
-                           mention("second?"): "Second answer [1]."}
+    assert by_question == {
+        mention("first?"): "First answer [1].",
+        mention("second?"): "Second answer [1].",
+    }
 
 
 async def test_the_heartbeat_goes_on_during_a_slow_model_call(
-        fake: FakeDiscord, desk: FakeDesk, start_bot: StartBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, start_bot: StartBot
+) -> None:
     fake.heartbeat_ms = 100
     await start_bot()
     desk.delay = 1.5
@@ -126,8 +146,9 @@ async def test_the_heartbeat_goes_on_during_a_slow_model_call(
     assert max(gaps) < 0.35
 
 
-async def test_streaming_edits_at_most_once_a_second(fake: FakeDiscord, desk: FakeDesk,
-                                                     bot: RunningBot) -> None:
+async def test_streaming_edits_at_most_once_a_second(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     desk.stream, desk.delay = True, 2.5
     desk.script(answer(" ".join(f"word{i}" for i in range(50)) + " [1].", source(1)))
     await fake.user_says(mention("stream it"))
@@ -140,7 +161,8 @@ async def test_streaming_edits_at_most_once_a_second(fake: FakeDiscord, desk: Fa
 
 
 async def test_a_waiting_user_is_told_their_place_in_the_queue(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     desk.queued_ahead, desk.delay = 2, 0.3
     await fake.user_says(mention("queued?"))
     await fake.wait_for(lambda: [m for m in answers(fake) if m["embeds"]])
@@ -157,7 +179,7 @@ async def test_busy_gets_a_short_reply(fake: FakeDiscord, desk: FakeDesk, bot: R
 
 
 async def test_an_unexpected_error_shows_a_reference_and_the_bot_lives_on(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot, caplog: pytest.LogCaptureFixture
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     desk.script(RuntimeError("secret internals"), answer("Fine again [1].", source(1)))
     with caplog.at_level(logging.ERROR):
@@ -173,7 +195,8 @@ async def test_an_unexpected_error_shows_a_reference_and_the_bot_lives_on(
 
 
 async def test_a_too_long_question_is_refused_without_asking(
-        fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
     await fake.user_says(mention("why " * 200))
     [reply] = await fake.wait_for(lambda: fake.channel_messages())
     assert "limit is 500" in reply["content"]
@@ -186,14 +209,19 @@ async def test_cooldown_per_user(fake: FakeDiscord, desk: FakeDesk, start_bot: S
     await fake.wait_for(lambda: [m for m in answers(fake) if m["embeds"]])
     await fake.user_says(mention("two"))
     await fake.user_says(mention("three"), author=p.USER2)
-    await fake.wait_for(lambda: len(answers(fake)) == 3 and all(
-        not m["content"].startswith("🔎") for m in fake.channel_messages()))
+    await fake.wait_for(
+        lambda: (
+            len(answers(fake)) == 3
+            and all(not m["content"].startswith("🔎") for m in fake.channel_messages())
+        )
+    )
     assert [c.args for c in desk.asked()] == [("one",), ("three",)]
     assert any(m["content"].startswith("Please wait") for m in answers(fake))
 
 
-async def test_only_configured_channels_are_answered(fake: FakeDiscord, desk: FakeDesk,
-                                                     start_bot: StartBot) -> None:
+async def test_only_configured_channels_are_answered(
+    fake: FakeDiscord, desk: FakeDesk, start_bot: StartBot
+) -> None:
     await start_bot(discord_channels=[p.CHANNEL_ID])
     await fake.user_says(mention("elsewhere"), channel=p.OTHER_CHANNEL_ID)
     await fake.user_says(mention("here"))

@@ -24,13 +24,17 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def finished(fake: FakeDiscord) -> list[dict[str, object]]:
-    return [m for m in fake.channel_messages()
-            if m["embeds"] or (not str(m["content"]).startswith("🔎")
-                               and not str(m["content"]).endswith("▌"))]
+    return [
+        m
+        for m in fake.channel_messages()
+        if m["embeds"]
+        or (not str(m["content"]).startswith("🔎") and not str(m["content"]).endswith("▌"))
+    ]
 
 
 async def test_real_bot_logs_in_syncs_answers_and_summarises(
-        fake: FakeDiscord, data_dir: Path) -> None:
+    fake: FakeDiscord, data_dir: Path
+) -> None:
     fake.heartbeat_ms = 1000  # frequent heartbeats: a blocked event loop would show as a gap
     process = await start_bot_process(fake, data_dir, "--sync", "--guild", str(p.GUILD_ID))
     try:
@@ -51,13 +55,16 @@ async def test_real_bot_logs_in_syncs_answers_and_summarises(
             assert "tram" in reply["embeds"][0]["description"].lower()
 
         # /summarise: autocomplete offers the article, the command is deferred then completed
-        choose = await fake.slash("summarise", [{"name": "article", "type": 3, "value": "tram",
-                                                 "focused": True}], itype=4)
+        choose = await fake.slash(
+            "summarise", [{"name": "article", "type": 3, "value": "tram", "focused": True}], itype=4
+        )
         choices = await fake.wait_for(lambda: choose.choices, 30)
-        state = await fake.slash("summarise",
-                                 [{"name": "article", "type": 3, "value": choices[0]["value"]}])
-        summary = await fake.wait_for(lambda: (m := fake.messages.get(state.original or 0))
-                                      and m["embeds"] and m, 240)
+        state = await fake.slash(
+            "summarise", [{"name": "article", "type": 3, "value": choices[0]["value"]}]
+        )
+        summary = await fake.wait_for(
+            lambda: (m := fake.messages.get(state.original or 0)) and m["embeds"] and m, 240
+        )
         assert state.callback is not None and state.callback["type"] == 5
         [callback] = [r for r in fake.sent("POST", "/callback") if str(state.id) in r.path]
         assert callback.at - state.created < 3.0

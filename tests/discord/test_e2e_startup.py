@@ -16,10 +16,13 @@ from tests.discord.fake_discord import MESSAGE_CONTENT, FakeDiscord
 
 
 async def test_login_identifies_with_the_intents_it_needs(
-        fake: FakeDiscord, start_bot: StartBot) -> None:
+    fake: FakeDiscord, start_bot: StartBot
+) -> None:
     await start_bot()
     assert [r.path for r in fake.requests[:2]] == [
-        "/api/v10/users/@me", "/api/v10/oauth2/applications/@me"]
+        "/api/v10/users/@me",
+        "/api/v10/oauth2/applications/@me",
+    ]
     assert fake.identify is not None
     assert fake.identify["token"] == p.TOKEN
     intents = fake.identify["intents"]
@@ -32,15 +35,17 @@ def test_a_missing_token_is_one_clear_line(fake: FakeDiscord, desk: FakeDesk) ->
     assert err.getvalue() == "error: NEWSDESK_DISCORD_TOKEN is not set; put the bot token in .env\n"
 
 
-async def test_a_rejected_token_is_one_clear_line(fake: FakeDiscord, desk: FakeDesk,
-                                                  caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_rejected_token_is_one_clear_line(
+    fake: FakeDiscord, desk: FakeDesk, caplog: pytest.LogCaptureFixture
+) -> None:
     err = io.StringIO()
     settings = bot_settings(fake, discord_token="wrong")
     with caplog.at_level(logging.WARNING):
         code = await run_bot_async(settings, desk, stderr=err)
     assert code == 1
     assert err.getvalue() == (
-        "error: Discord rejected NEWSDESK_DISCORD_TOKEN; copy the token again\n")
+        "error: Discord rejected NEWSDESK_DISCORD_TOKEN; copy the token again\n"
+    )
     assert not [r for r in caplog.records if r.exc_info]
 
 
@@ -52,8 +57,8 @@ async def test_an_unreachable_discord_is_one_clear_line(desk: FakeDesk) -> None:
 
 
 async def test_without_the_message_content_intent_mentions_still_work(
-        fake: FakeDiscord, desk: FakeDesk, start_bot: StartBot,
-        caplog: pytest.LogCaptureFixture) -> None:
+    fake: FakeDiscord, desk: FakeDesk, start_bot: StartBot, caplog: pytest.LogCaptureFixture
+) -> None:
     fake.message_content_allowed = False
     with caplog.at_level(logging.WARNING):
         await start_bot()

@@ -171,13 +171,23 @@ def test_a_running_reader_sees_what_the_cli_adds_in_another_process(
     reader.index.add(articles[:1])
     assert reader.retriever.search("tram", threshold=False)
     page = tmp_path / "ferry.md"
-    page.write_text("# Ferry service resumes\n\nThe Kessock ferry resumed sailing on Monday "
-                    "after a winter refit, carrying 40 cars an hour across the firth.\n")
-    env = {**os.environ, "NEWSDESK_DATA_DIR": str(settings.data_dir),
-           "NEWSDESK_EMBEDDER": "hashing", "PYTHONPATH": str(ROOT)}
+    page.write_text(
+        "# Ferry service resumes\n\nThe Kessock ferry resumed sailing on Monday "
+        "after a winter refit, carrying 40 cars an hour across the firth.\n"
+    )
+    env = {
+        **os.environ,
+        "NEWSDESK_DATA_DIR": str(settings.data_dir),
+        "NEWSDESK_EMBEDDER": "hashing",
+        "PYTHONPATH": str(ROOT),
+    }
     done = subprocess.run(
         [sys.executable, "-m", "newsdesk", "index", "add", str(page)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     hits = reader.retriever.search("Kessock ferry sailing refit", threshold=False)
