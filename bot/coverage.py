@@ -37,6 +37,9 @@ _ASKS = (
     ("name", r"^\s*(who|whom|whose|which|where)\b"),
 )
 _NAME_TERM = re.compile(r"\b[A-Z][a-zA-Z0-9'’-]*(?:\s+[A-Z][a-zA-Z0-9'’-]*)*|\b\d{2,}[\d,.]*\b")
+# A sentence sharing this many of the question's words is about it, even if it paraphrases the
+# focus ("When did the first tram run?" / "The first tram ... pulled out ... on 14 June").
+NEAR_WORDS = 4
 _SKIP = frozenset(
     {
         "who",
@@ -145,10 +148,13 @@ def covers(question: str, hits: Sequence[Retrieved]) -> bool:
     known = " ".join([*(h.article.title for h in hits), asking_words, *terms])
     focus = _stems(question) - _stems(known)
     needed = min(len(focus), 1 if len(focus) <= 3 else 2)
+    asked_stems = _stems(question)
     for text in relevant:
         for start, end in sentence_spans(text):
             sentence = text[start:end]
-            if _overlap(focus, _stems(sentence)) >= needed and new_facts(kind, sentence, question):
+            words = _stems(sentence)
+            near = _overlap(focus, words) >= needed or _overlap(asked_stems, words) >= NEAR_WORDS
+            if near and new_facts(kind, sentence, question):
                 return True
     return False
 

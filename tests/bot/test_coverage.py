@@ -69,3 +69,12 @@ def test_best_sentences_prefer_the_fact_asked_for() -> None:
     assert best_sentences("How much did the tram cost?", passages, limit=1) == [
         (0, "The tram cost £182 million to build.")
     ]
+
+
+def test_a_sentence_sharing_many_question_words_counts_despite_paraphrase() -> None:
+    first_run = hit(
+        "Brackenford's Eastgate tram line carries its first passengers",
+        "The first tram on Brackenford's new Eastgate line pulled out at 5:42am on 14 June 2025.",
+    )
+    assert covers("When did the first tram run on the Eastgate line?", [first_run])
+    assert not covers("When did the last tram run on the Eastgate line?", [hit("T", "No dates.")])
