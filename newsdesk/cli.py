@@ -102,10 +102,20 @@ def evaluate(
     from rich.console import Console
     from rich.progress import Progress
 
-    from bot.evaluate import load_questions, render_table, report_json, run_eval, save_plot
+    from bot.evaluate import (
+        QuestionFileError,
+        load_questions,
+        render_table,
+        report_json,
+        run_eval,
+        save_plot,
+    )
 
     desk = _app().desk
-    items = guarded(lambda: load_questions(questions))
+    try:
+        items = load_questions(questions)
+    except QuestionFileError as exc:
+        fail(str(exc))
     with Progress(console=err) as progress:
         task = progress.add_task("questions", total=len(items))
         report = guarded(

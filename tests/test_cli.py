@@ -124,3 +124,10 @@ def test_ask_json_contract_when_not_covered(
 def test_bot_without_a_token_is_one_clear_line(runner: CliRunner) -> None:
     code, _, err = run(runner, "bot")
     assert code == 1 and "NEWSDESK_DISCORD_TOKEN" in err and "Traceback" not in err
+
+
+def test_a_bad_question_file_is_one_clear_line(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    code, _, err = run(runner, "eval", str(bad))
+    assert code == 1 and "line 1" in err and "Traceback" not in err
