@@ -64,17 +64,16 @@ def chunk_article(
     Each chunk after the first repeats the last `overlap` sentences of the one before (when they
     fit). A sentence longer than the budget is cut at word boundaries.
     """
-    spans = _fit_spans(article.text, sentence_spans(article.text), count_tokens, max_tokens)
+    spans, sizes = _fit_spans(article.text, sentence_spans(article.text), count_tokens, max_tokens)
     if not spans:
         return []
-    sizes = count_tokens([article.text[s:e] for s, e in spans])
     groups: list[list[int]] = []
     current: list[int] = []
     used = 0
     for i, size in enumerate(sizes):
         if current and used + size > max_tokens:
             groups.append(current)
-            current = [j for j in current[len(current) - overlap :] if overlap] if overlap else []
+            current = current[-overlap:] if overlap else []
             used = sum(sizes[j] for j in current)
             if used + size > max_tokens:
                 current, used = [], 0
@@ -96,13 +95,16 @@ def chunk_article(
 
 def _fit_spans(
     text: str, spans: list[tuple[int, int]], count_tokens: TokenCounter, max_tokens: int
-) -> list[tuple[int, int]]:
-    """Cut any sentence longer than the token budget into word-aligned pieces."""
+) -> tuple[list[tuple[int, int]], list[int]]:
+    """The spans with any sentence longer than the budget cut into word-aligned pieces, and
+    their token counts (each text is counted once, pieces apart)."""
     sizes = count_tokens([text[s:e] for s, e in spans]) if spans else []
     fitted: list[tuple[int, int]] = []
+    fitted_sizes: list[int | None] = []
     for (start, end), size in zip(spans, sizes):
         if size <= max_tokens:
             fitted.append((start, end))
+            fitted_sizes.append(size)
             continue
         pieces = -(-size // max_tokens) + 1  # ceil, plus slack for uneven words
         words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
@@ -110,4 +112,9 @@ def _fit_spans(
         for k in range(0, len(words), per_piece):
             group = words[k : k + per_piece]
             fitted.append((start + group[0][0], start + group[-1][1]))
-    return fitted
+            fitted_sizes.append(None)
+    cut = [i for i, size in enumerate(fitted_sizes) if size is None]
+    if cut:
+        for i, size in zip(cut, count_tokens([text[s:e] for s, e in (fitted[i] for i in cut)])):
+            fitted_sizes[i] = size
+    return fitted, [size or 0 for size in fitted_sizes]
