@@ -38,3 +38,20 @@ class ArticleNotFoundError(NewsdeskError):
 class EmptyIndexError(NewsdeskError):
     def __init__(self) -> None:
         super().__init__("nothing is indexed yet; add articles with `newsdesk index add SOURCE`")
+
+
+class StoreUnavailableError(NewsdeskError):
+    """A remote engine (Chroma server, catalog database) is down, restarting or too slow.
+
+    Writes are committed by the catalog only after every vector is stored, so nothing is lost:
+    the next run (once the server is back) completes the work.
+    """
+
+    def __init__(self, what: str, url: str, reason: str) -> None:
+        super().__init__(
+            f"the {what} at {url} is not reachable ({reason}); nothing was lost: "
+            "check that it is running (and the URL), then run the command again"
+        )
+        self.what = what
+        self.url = url
+        self.reason = reason

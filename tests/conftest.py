@@ -13,6 +13,8 @@ from index.models import Article, stable_id
 from newsdesk.app import App
 from newsdesk.settings import Settings
 
+pytest_plugins = ["tests.servers"]  # session fixtures: real Chroma, llama.cpp, PostgreSQL servers
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
