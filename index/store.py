@@ -41,6 +41,17 @@ def record_id(chunk: Chunk, content_hash: str) -> str:
     return f"{chunk.chunk_id}@{content_hash[:16]}"
 
 
+def _metadata(c: Chunk, content_hash: str) -> dict[str, str | int]:
+    return {
+        "article_id": c.article_id,
+        "content_hash": content_hash,
+        "chunk_id": c.chunk_id,
+        "ordinal": c.ordinal,
+        "start": c.start,
+        "end": c.end,
+    }
+
+
 class _ServerDown(Exception):
     """chromadb reports "cannot connect" at client creation as a bare ValueError."""
 
@@ -121,24 +132,22 @@ class ChunkStore:
     ) -> None:
         if not chunks:
             return
-        metadatas = [
-            {
-                "article_id": c.article_id,
-                "content_hash": hashes[c.article_id],
-                "chunk_id": c.chunk_id,
-                "ordinal": c.ordinal,
-                "start": c.start,
-                "end": c.end,
-            }
-            for c in chunks
-        ]
         with self._remote():
-            self._collection(name).upsert(
-                ids=[record_id(c, hashes[c.article_id]) for c in chunks],
-                embeddings=vectors,
-                documents=[c.text for c in chunks],
-                metadatas=metadatas,
-            )
+            collection = self._collection(name)
+            step = self.max_batch()
+            for start in range(0, len(chunks), step):  # the store's limit, however big an article
+                part = chunks[start : start + step]
+                collection.upsert(
+                    ids=[record_id(c, hashes[c.article_id]) for c in part],
+                    embeddings=vectors[start : start + step],
+                    documents=[c.text for c in part],
+                    metadatas=[_metadata(c, hashes[c.article_id]) for c in part],
+                )
+
+    def max_batch(self) -> int:
+        """How many records one write may carry (Chroma's `get_max_batch_size`)."""
+        with self._remote():
+            return max(1, int(self._connect().get_max_batch_size()))
 
     def query(self, name: str, vector: NDArray[np.float32], k: int) -> list[StoredHit]:
         with self._remote():
