@@ -47,6 +47,7 @@ class ChunkStore:
         self._url = chroma_url
         self._client: Any = None
         self._collections: dict[str, Any] = {}
+        self.read_only = False  # True when serving a read-only data folder from a copy
 
     def _connect(self) -> Any:
         if self._client is None:
@@ -69,8 +70,29 @@ class ChunkStore:
                 except (ValueError, OSError) as exc:
                     raise StoreUnavailableError(self._url, _short(exc)) from exc
             else:
-                self._client = chromadb.PersistentClient(path=str(self._path), settings=settings)
+                self._client = self._persistent(chromadb, settings)
         return self._client
+
+    def _persistent(self, chromadb: Any, settings: Any) -> Any:
+        """The embedded store. Chroma always opens its files for writing, so a data folder we
+        may only read is served from a private temporary copy (reading needs no write access)."""
+        try:
+            return chromadb.PersistentClient(path=str(self._path), settings=settings)
+        except Exception as exc:
+            if "readonly" not in str(exc).lower().replace("-", ""):
+                raise
+        import atexit
+        import shutil
+        import tempfile
+
+        copy = Path(tempfile.mkdtemp(prefix="newsdesk-readonly-")) / "chroma"
+        shutil.copytree(self._path, copy, copy_function=shutil.copyfile)
+        for folder, _, _ in os.walk(copy):
+            os.chmod(folder, 0o700)  # copytree kept the folders' read-only modes
+        atexit.register(shutil.rmtree, copy.parent, ignore_errors=True)
+        log.info("read-only data folder: reading vectors from a copy path=%s", copy)
+        self.read_only = True
+        return chromadb.PersistentClient(path=str(copy), settings=settings)
 
     def refresh(self) -> None:
         """Drop cached handles so the next call sees what another process wrote."""
