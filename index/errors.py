@@ -41,17 +41,31 @@ class EmptyIndexError(NewsdeskError):
 
 
 class StoreUnavailableError(NewsdeskError):
-    """A remote engine (Chroma server, catalog database) is down, restarting or too slow.
+    """A server the index lives on (a Chroma server, the PostgreSQL catalog) is down, restarting
+    or too slow. A batch is committed only after all its vectors are stored, so nothing is lost:
+    the next run, once the server is back, completes the work."""
 
-    Writes are committed by the catalog only after every vector is stored, so nothing is lost:
-    the next run (once the server is back) completes the work.
-    """
-
-    def __init__(self, what: str, url: str, reason: str) -> None:
+    def __init__(
+        self,
+        where: str,
+        reason: str,
+        *,
+        what: str = "Chroma server",
+        fix: str = "start it (`chroma run --path DIR --port PORT`) or unset NEWSDESK_CHROMA_URL "
+        "to use the embedded store",
+    ) -> None:
         super().__init__(
-            f"the {what} at {url} is not reachable ({reason}); nothing was lost: "
-            "check that it is running (and the URL), then run the command again"
+            f"cannot reach the {what} at {where} ({reason}); nothing was lost: {fix}, "
+            "then try again"
         )
-        self.what = what
-        self.url = url
+        self.where = where
         self.reason = reason
+
+
+class IndexDamagedError(NewsdeskError):
+    """The index's parts disagree (e.g. vectors gone while the catalog lists articles): answers
+    from it would be silently wrong, so nothing is answered until it is repaired."""
+
+    def __init__(self, problem: str, fix: str = "run `newsdesk index check --repair`") -> None:
+        super().__init__(f"the index is damaged: {problem}; {fix}")
+        self.problem = problem

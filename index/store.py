@@ -6,19 +6,20 @@ an article is written beside the old one and becomes visible only when the catal
 
 The store is embedded (a folder under the data dir) or a Chroma server (`chroma run`), reached
 with `chromadb.HttpClient`. A server that is down, drops the connection or answers slower than
-`timeout` seconds raises `StoreUnavailableError`; nothing is lost (the catalog commits a batch only
-after its vectors are stored) and the next call reconnects.
+`timeout` seconds raises `StoreUnavailableError` from any method; nothing is lost (the catalog
+commits a batch only after its vectors are stored) and the next call reconnects.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from index.errors import StoreUnavailableError
 from index.models import Chunk
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -41,19 +44,25 @@ def record_id(chunk: Chunk, content_hash: str) -> str:
     return f"{chunk.chunk_id}@{content_hash[:16]}"
 
 
-def _metadata(c: Chunk, content_hash: str) -> dict[str, str | int]:
-    return {
-        "article_id": c.article_id,
-        "content_hash": content_hash,
-        "chunk_id": c.chunk_id,
-        "ordinal": c.ordinal,
-        "start": c.start,
-        "end": c.end,
-    }
+class MissingCollectionError(LookupError):
+    """A collection that was read does not exist (its data folder was deleted or replaced)."""
 
 
 class _ServerDown(Exception):
-    """chromadb reports "cannot connect" at client creation as a bare ValueError."""
+    """The server did not answer its heartbeat (chromadb says so with a bare ValueError)."""
+
+
+def _remote(
+    method: Callable[Concatenate[ChunkStore, P], R],
+) -> Callable[Concatenate[ChunkStore, P], R]:
+    """A store method whose server outages (down, restarting, too slow) become one clear error."""
+
+    @functools.wraps(method)
+    def guarded(self: ChunkStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self._outage():
+            return method(self, *args, **kwargs)
+
+    return guarded
 
 
 class ChunkStore:
@@ -67,6 +76,7 @@ class ChunkStore:
         self._timeout = timeout
         self._client: Any = None
         self._collections: dict[str, Any] = {}
+        self.read_only = False  # True when serving a read-only data folder from a copy
 
     def _connect(self) -> Any:
         if self._client is None:
@@ -78,12 +88,32 @@ class ChunkStore:
             if self._url:
                 self._client = _http_client(self._url, settings, self._timeout)
             else:
-                self._client = chromadb.PersistentClient(path=str(self._path), settings=settings)
+                self._client = self._persistent(chromadb, settings)
         return self._client
 
+    def _persistent(self, chromadb: Any, settings: Any) -> Any:
+        """The embedded store. Chroma always opens its files for writing, so a data folder we
+        may only read is served from a private temporary copy (reading needs no write access)."""
+        try:
+            return chromadb.PersistentClient(path=str(self._path), settings=settings)
+        except Exception as exc:
+            if "readonly" not in str(exc).lower().replace("-", ""):
+                raise
+        import atexit
+        import shutil
+        import tempfile
+
+        copy = Path(tempfile.mkdtemp(prefix="newsdesk-readonly-")) / "chroma"
+        shutil.copytree(self._path, copy, copy_function=shutil.copyfile)
+        for folder, _, _ in os.walk(copy):
+            os.chmod(folder, 0o700)  # copytree kept the folders' read-only modes
+        atexit.register(shutil.rmtree, copy.parent, ignore_errors=True)
+        log.info("read-only data folder: reading vectors from a copy path=%s", copy)
+        self.read_only = True
+        return chromadb.PersistentClient(path=str(copy), settings=settings)
+
     @contextmanager
-    def _remote(self) -> Iterator[None]:
-        """Turn a Chroma server's outage (down, restarting, too slow) into one clear error."""
+    def _outage(self) -> Iterator[None]:
         if not self._url:
             yield
             return
@@ -95,17 +125,20 @@ class ChunkStore:
         except (httpx.TransportError, _ServerDown, ChromaError) as exc:
             if isinstance(exc, ChromaError) and exc.code() < 500:
                 raise  # a request we got wrong is a bug, not an outage
-            self.refresh()
-            if isinstance(exc, httpx.TimeoutException):
-                reason = f"no answer within {self._timeout:g} s"
-            elif isinstance(exc, httpx.ConnectError):
-                reason = "connection refused"
-            elif isinstance(exc, _ServerDown):
-                reason = str(exc)
-            else:
-                reason = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            self.refresh()  # the next call reconnects
             log.info("chroma server failed url=%s error=%r", self._url, exc)
-            raise StoreUnavailableError("Chroma server", self._url, reason) from exc
+            raise StoreUnavailableError(self._url, self._reason(exc)) from exc
+
+    def _reason(self, exc: BaseException) -> str:
+        import httpx
+
+        if isinstance(exc, httpx.TimeoutException):
+            return f"no answer within {self._timeout:g} s"
+        if isinstance(exc, httpx.ConnectError):
+            return "connection refused"
+        if isinstance(exc, _ServerDown):
+            return str(exc)
+        return f"{type(exc).__name__}: {_short(exc)}"
 
     def refresh(self) -> None:
         """Drop cached handles so the next call sees what another process wrote."""
@@ -116,13 +149,34 @@ class ChunkStore:
         self._client = None
         self._collections.clear()
 
-    def _collection(self, name: str) -> Any:
+    def _collection(self, name: str, *, create: bool = True) -> Any:
+        """The collection `name`; reading (`create=False`) never creates an empty one, so a
+        deleted store is noticed instead of looking like an index that covers nothing."""
         if name not in self._collections:
-            self._collections[name] = self._connect().get_or_create_collection(
-                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
+            client = self._connect()
+            try:
+                if create:
+                    got = client.get_or_create_collection(
+                        name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                    )
+                else:
+                    got = client.get_collection(name, embedding_function=None)
+            except Exception as exc:
+                if not create and _is_not_found(exc):
+                    raise MissingCollectionError(name) from exc
+                raise
+            self._collections[name] = got
         return self._collections[name]
 
+    @_remote
+    def exists(self, name: str) -> bool:
+        try:
+            self._collection(name, create=False)
+        except MissingCollectionError:
+            return False
+        return True
+
+    @_remote
     def upsert(
         self,
         name: str,
@@ -132,33 +186,42 @@ class ChunkStore:
     ) -> None:
         if not chunks:
             return
-        with self._remote():
-            collection = self._collection(name)
-            step = self.max_batch()
-            for start in range(0, len(chunks), step):  # the store's limit, however big an article
-                part = chunks[start : start + step]
-                collection.upsert(
-                    ids=[record_id(c, hashes[c.article_id]) for c in part],
-                    embeddings=vectors[start : start + step],
-                    documents=[c.text for c in part],
-                    metadatas=[_metadata(c, hashes[c.article_id]) for c in part],
-                )
+        collection = self._collection(name)
+        step = self.max_batch()
+        for start in range(0, len(chunks), step):  # the store's own limit, however big an article
+            part = chunks[start : start + step]
+            collection.upsert(
+                ids=[record_id(c, hashes[c.article_id]) for c in part],
+                embeddings=vectors[start : start + step],
+                documents=[c.text for c in part],
+                metadatas=[
+                    {
+                        "article_id": c.article_id,
+                        "content_hash": hashes[c.article_id],
+                        "chunk_id": c.chunk_id,
+                        "ordinal": c.ordinal,
+                        "start": c.start,
+                        "end": c.end,
+                    }
+                    for c in part
+                ],
+            )
 
+    @_remote
     def max_batch(self) -> int:
         """How many records one write may carry (Chroma's `get_max_batch_size`)."""
-        with self._remote():
-            return max(1, int(self._connect().get_max_batch_size()))
+        return max(1, int(self._connect().get_max_batch_size()))
 
+    @_remote
     def query(self, name: str, vector: NDArray[np.float32], k: int) -> list[StoredHit]:
-        with self._remote():
-            collection = self._collection(name)
-            if k <= 0 or collection.count() == 0:
-                return []
-            result = collection.query(
-                query_embeddings=vector.reshape(1, -1),
-                n_results=k,
-                include=["documents", "metadatas", "distances"],
-            )
+        collection = self._collection(name, create=False)
+        if k <= 0 or collection.count() == 0:
+            return []
+        result = collection.query(
+            query_embeddings=vector.reshape(1, -1),
+            n_results=k,
+            include=["documents", "metadatas", "distances"],
+        )
         hits = []
         for doc, meta, dist in zip(
             result["documents"][0], result["metadatas"][0], result["distances"][0]
@@ -174,6 +237,7 @@ class ChunkStore:
             hits.append(StoredHit(chunk, str(meta["content_hash"]), 1.0 - float(dist)))
         return hits
 
+    @_remote
     def similarities(
         self, name: str, ids: Sequence[tuple[Chunk, str]], vector: NDArray[np.float32]
     ) -> dict[str, float]:
@@ -182,48 +246,79 @@ class ChunkStore:
             return {}
         import numpy as np
 
-        with self._remote():
-            got = self._collection(name).get(
-                ids=[record_id(c, h) for c, h in ids], include=["embeddings", "metadatas"]
-            )
+        got = self._collection(name, create=False).get(
+            ids=[record_id(c, h) for c, h in ids], include=["embeddings", "metadatas"]
+        )
         out: dict[str, float] = {}
         for meta, emb in zip(got["metadatas"], got["embeddings"]):
             out[str(meta["chunk_id"])] = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
         return out
 
+    @_remote
     def delete_other_versions(self, name: str, article_id: str, keep_hash: str | None) -> None:
         """Delete every version of an article's chunks except `keep_hash` (None: delete all)."""
         where: dict[str, Any] = {"article_id": article_id}
         if keep_hash is not None:
             where = {"$and": [where, {"content_hash": {"$ne": keep_hash}}]}
-        with self._remote():
-            self._collection(name).delete(where=where)
+        self._collection(name).delete(where=where)
 
+    @_remote
     def delete_version(self, name: str, article_id: str, content_hash: str) -> None:
-        with self._remote():
-            self._collection(name).delete(
-                where={"$and": [{"article_id": article_id}, {"content_hash": content_hash}]}
-            )
+        self._collection(name).delete(
+            where={"$and": [{"article_id": article_id}, {"content_hash": content_hash}]}
+        )
 
+    @_remote
     def count(self, name: str) -> int:
-        with self._remote():
-            return int(self._collection(name).count())
+        """Records in collection `name`; `MissingCollectionError` if it does not exist."""
+        return int(self._collection(name, create=False).count())
 
+    @_remote
+    def record_ids(self, name: str) -> set[str]:
+        """Every record id in collection `name` (paged, so any size works)."""
+        collection = self._collection(name, create=False)
+        ids: set[str] = set()
+        step = self.max_batch()
+        while True:
+            got = collection.get(include=[], limit=step, offset=len(ids))
+            ids.update(got["ids"])
+            if len(got["ids"]) < step:
+                return ids
+
+    @_remote
+    def delete_ids(self, name: str, ids: Sequence[str]) -> None:
+        collection = self._collection(name, create=False)
+        step = self.max_batch()
+        for start in range(0, len(ids), step):
+            collection.delete(ids=list(ids[start : start + step]))
+
+    @_remote
+    def collections(self) -> list[str]:
+        """The names of every collection in the store."""
+        return sorted(str(getattr(c, "name", c)) for c in self._connect().list_collections())
+
+    @_remote
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
-        with self._remote():
-            client = self._connect()
-            try:
-                client.delete_collection(name)
-            except Exception as exc:  # Chroma raises various types for "no such collection"
-                if _is_outage(exc):
-                    raise
-                log.debug("drop: no collection name=%s", name)
+        client = self._connect()
+        try:
+            client.delete_collection(name)
+        except Exception as exc:  # Chroma raises various types for "no such collection"
+            if not _is_not_found(exc):
+                raise
+            log.debug("drop: no collection name=%s", name)
 
     def disk_bytes(self) -> int:
         if self._url or not self._path.exists():
             return 0
         return sum(p.stat().st_size for p in self._path.rglob("*") if p.is_file())
+
+
+def _is_not_found(exc: BaseException) -> bool:
+    from chromadb.errors import NotFoundError
+
+    text = str(exc).lower()
+    return isinstance(exc, NotFoundError) or "does not exist" in text or "not found" in text
 
 
 def _http_client(url: str, settings: Any, timeout: float) -> Any:
@@ -233,12 +328,12 @@ def _http_client(url: str, settings: Any, timeout: float) -> Any:
     import chromadb
     import httpx
 
-    parsed = urlparse(url)
-    # chromadb's own requests have no timeout until we set one below: ask for a heartbeat
-    # first, so a server that is down or hung fails here, within `timeout`.
+    # chromadb's requests have no timeout until we set one below: ask for a heartbeat first,
+    # so a server that is down or hung fails here, within the timeout.
     response = httpx.get(f"{url.rstrip('/')}/api/v2/heartbeat", timeout=min(timeout, 10.0))
     if response.status_code != 200:
         raise _ServerDown(f"heartbeat answered HTTP {response.status_code}")
+    parsed = urlparse(url)
     try:
         client = chromadb.HttpClient(
             host=parsed.hostname or "localhost",
@@ -248,7 +343,7 @@ def _http_client(url: str, settings: Any, timeout: float) -> Any:
         )
     except ValueError as exc:  # chromadb 1.5: "Could not connect to a Chroma server..."
         raise _ServerDown("connection refused") from exc
-    # chromadb's HTTP session has no timeout (a hung server would hang us forever); its
+    # chromadb's HTTP session has no timeout (a hung server would hang us forever) and its
     # constructor offers none, so set it on the httpx session where this version keeps it.
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
@@ -258,10 +353,5 @@ def _http_client(url: str, settings: Any, timeout: float) -> Any:
     return client
 
 
-def _is_outage(exc: BaseException) -> bool:
-    import httpx
-    from chromadb.errors import ChromaError
-
-    if isinstance(exc, ChromaError):
-        return exc.code() >= 500
-    return isinstance(exc, httpx.TransportError | _ServerDown)
+def _short(exc: BaseException) -> str:
+    return str(exc).strip().split("\n")[0][:200] or type(exc).__name__

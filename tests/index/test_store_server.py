@@ -69,7 +69,7 @@ def test_server_down_at_start_is_one_clear_line_and_exit_1(
     assert "Traceback" not in done.stderr
     assert done.stderr.count("error:") == 1 and "WARNING" not in done.stderr
     message = " ".join(done.stderr.split())
-    assert "the Chroma server at http://127.0.0.1:" in message
+    assert "cannot reach the Chroma server at http://127.0.0.1:" in message
     assert "(connection refused); nothing was lost" in message
 
 
@@ -87,7 +87,7 @@ def test_killed_mid_batch_loses_nothing_and_the_next_run_completes(
                 own_server.kill()
             yield article
 
-    with pytest.raises(StoreUnavailableError, match=r"Chroma server at .* is not reachable"):
+    with pytest.raises(StoreUnavailableError, match="cannot reach the Chroma server at"):
         app.index.add(killing_stream())
 
     # what was committed stays; nothing of the failed batch is visible in the catalog
