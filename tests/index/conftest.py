@@ -12,27 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.settings import Settings
-
 PAGES = Path(__file__).parent / "pages"
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 SAMPLE = SHARED / "samples" / "japan-us-dilemma.txt"
 BBC = SHARED / "corpus" / "bbc"
-
-
-@pytest.fixture(
-    params=[
-        pytest.param("embedded"),
-        pytest.param("chroma-server", marks=[pytest.mark.slow, pytest.mark.server]),
-    ]
-)
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """The index tests run on each store: embedded Chroma and a real Chroma server."""
-    base = Settings(data_dir=tmp_path / "data", embedder="hashing", min_relevance=0.1)
-    if request.param == "chroma-server":
-        server = request.getfixturevalue("chroma_server")
-        return base.model_copy(update={"chroma_url": server.url})
-    return base
 
 
 @dataclass

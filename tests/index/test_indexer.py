@@ -20,6 +20,8 @@ from newsdesk.settings import Settings
 from tests.conftest import ROOT
 from tests.servers import server_env
 
+pytestmark = pytest.mark.usefixtures("every_store")  # embedded and a Chroma server
+
 
 def test_add_indexes_articles_and_chunks(app: App, articles: list[Article]) -> None:
     report = app.index.add(articles)
