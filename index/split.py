@@ -176,7 +176,9 @@ _DATELINE = re.compile(
     r"^[A-Z][A-Z.' -]{2,}(?:,\s*[A-Z][\w. ]+)?\s*(?:\(([A-Za-z .]+)\))?\s*[-–—]\s+\S"
 )
 _HEADLINE_MAX_WORDS = 20
-_LONE_WORD_MAX_CHARS = 24  # longer "words" are unspaced text (Japanese, Chinese): sentences
+_LONE_WORD_MAX_CHARS = 24
+# Japanese and Chinese are written without spaces: two such characters count as one word.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _END = re.compile(r"[.!?。！？][\"')\]」』”’]*$")  # a sentence's end, in Latin or CJK script
 _BIO_MAX_WORDS = 30  # "The writer is ..." notes are one short sentence
 _MIN_UNTITLED_WORDS = 30
@@ -187,22 +189,35 @@ def classify_line(text: str) -> Line:
     if not text:
         return Line(Kind.BLANK, text)
     words = text.split()
-    for rule in RULES:
-        if len(words) <= rule.max_words and rule.pattern.search(text):
-            return Line(rule.kind, text, hard=rule.hard)
+    count = word_count(text)
+    if rule := _matching_rule(text, count):
+        return Line(rule.kind, text, hard=rule.hard)
     if site := _SITE.match(text):
         return Line(Kind.SITE, text, value=site.group(1), hard=True)
     if byline := _BYLINE.match(text):
         return Line(Kind.BYLINE, text, value=byline.group(1).strip(" ,"))
-    if len(words) <= _BIO_MAX_WORDS and _BIO.match(text):
+    if count <= _BIO_MAX_WORDS and _BIO.match(text):
         return Line(Kind.BIO, text, value=text)
     if _DATE.match(text):
         return Line(Kind.DATE, text, value=re.sub(r"^\w+\s*(?:on)?\s*:\s*", "", text))
-    if len(words) == 1 and len(text) <= _LONE_WORD_MAX_CHARS and not _END.search(text):
-        return Line(Kind.JUNK, text)  # a lone word: a navigation item or a label
+    if _is_lone_word(text, count):
+        return Line(Kind.JUNK, text)  # a navigation item or a label, unless the page says not
     if _is_headline(text, words):
         return Line(Kind.HEADLINE, text)
     return Line(Kind.BODY, text)
+
+
+def _matching_rule(text: str, count: int) -> Rule | None:
+    return next((r for r in RULES if count <= r.max_words and r.pattern.search(text)), None)
+
+
+def _is_lone_word(text: str, count: int) -> bool:
+    return count == 1 and len(text) <= _LONE_WORD_MAX_CHARS and not _END.search(text)
+
+
+def word_count(text: str) -> int:
+    """Words in a line, counting unspaced Japanese or Chinese text as two characters a word."""
+    return len(text.split()) + len(_UNSPACED.findall(text)) // 2
 
 
 def _is_headline(text: str, words: list[str]) -> bool:
@@ -218,7 +233,8 @@ def _is_headline(text: str, words: list[str]) -> bool:
 def classify_page(lines: Iterable[str]) -> list[Line]:
     """Label every line, using the page as context: a short line repeated on the page and never
     followed by body text is site chrome (a site name when a `- Site` line names it). A `- Site`
-    line names a site only when the name recurs on the page; alone it is a list item."""
+    line names a site only when the name recurs on the page; alone it is a list item. A lone
+    word amid the article's text (a label, a table cell) is text, not navigation."""
     texts = list(lines)
     labelled = [classify_line(t) for t in texts]
     sites = {line.value for line in labelled if line.kind is Kind.SITE and line.value}
@@ -229,6 +245,8 @@ def classify_page(lines: Iterable[str]) -> list[Line]:
     for i, line in enumerate(labelled):
         if line.kind is Kind.SITE and counts[line.value or ""] < 2:
             labelled[i] = Line(Kind.BODY, line.text)
+        elif _amid_text(labelled, i):
+            labelled[i] = Line(Kind.BODY, line.text)
         elif line.kind not in (Kind.HEADLINE, Kind.JUNK) or counts[line.text] < 2:
             continue
         elif line.text in sites:
@@ -236,6 +254,29 @@ def classify_page(lines: Iterable[str]) -> list[Line]:
         elif line.text not in heads_body:
             labelled[i] = Line(Kind.JUNK, line.text, hard=line.hard)
     return labelled
+
+
+def _amid_text(labelled: list[Line], i: int) -> bool:
+    """Whether line `i` is a lone word (no rule's label) with text on both sides: the nearest
+    lines above and below that are not blank or lone words themselves are body or headlines."""
+    if not _is_lone(labelled[i]):
+        return False
+    above = (line for line in reversed(labelled[:i]) if not _is_lone(line))
+    below = (line for line in labelled[i + 1 :] if not _is_lone(line))
+    text = (Kind.BODY, Kind.HEADLINE)
+    return all(
+        next((line.kind for line in side if line.kind is not Kind.BLANK), None) in text
+        for side in (above, below)
+    )
+
+
+def _is_lone(line: Line) -> bool:
+    count = word_count(line.text)
+    return (
+        line.kind is Kind.JUNK
+        and _is_lone_word(line.text, count)
+        and _matching_rule(line.text, count) is None
+    )
 
 
 def _next_kind(labelled: list[Line], i: int) -> Kind | None:

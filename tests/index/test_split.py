@@ -286,3 +286,48 @@ def test_articles_from_a_url_take_url_ids() -> None:
 def test_drop_boilerplate_keeps_only_text_lines() -> None:
     text = "The ferry adds crossings.\nShare this\nAdvertisement\n3 comments\nMore on Saturday."
     assert drop_boilerplate(text) == "The ferry adds crossings.\n\nMore on Saturday."
+
+
+_BODY_A = "The harbour wall was finished in 1921 after the town raised the money itself."
+_BODY_B = "Engineers say the stones have moved less than a centimetre in a hundred years."
+
+
+def test_a_subheading_after_a_short_line_stays_in_the_article() -> None:
+    page = (
+        f"Harbour wall turns 100\n{_BODY_A}\nImage caption: The wall\nHow it was built\n{_BODY_B}"
+    )
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert "How it was built" in article.text and article.text.endswith(_BODY_B)
+
+
+def test_blank_lines_alone_do_not_start_an_article() -> None:
+    page = f"Harbour wall turns 100\n{_BODY_A}\n\n\nHow it was built\n{_BODY_B}"
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert article.title == "Harbour wall turns 100" and "How it was built" in article.text
+
+
+def test_a_headline_followed_by_a_byline_opens_an_article() -> None:
+    page = f"Harbour wall turns 100\n{_BODY_A}\nOrchard harvest\nBy Sam Lee\n{_BODY_B}"
+    first, second = split_page(page, source="/tmp/page.txt")
+    assert first.text == _BODY_A
+    assert (second.title, second.byline, second.text) == ("Orchard harvest", "Sam Lee", _BODY_B)
+
+
+def test_a_lone_word_amid_the_text_is_text_but_at_the_edges_is_chrome() -> None:
+    page = f"Menu\nHarbour wall turns 100\n{_BODY_A}\nIngredients\n{_BODY_B}\nNewsletter"
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert article.text == f"{_BODY_A}\n\nIngredients\n\n{_BODY_B}"
+
+
+def test_a_dash_line_names_a_site_only_when_the_name_recurs() -> None:
+    page = f"Harbour wall turns 100\n{_BODY_A}\n- Granite blocks\n- Lime mortar\n{_BODY_B}"
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert "- Granite blocks\n\n- Lime mortar" in article.text and article.site is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["再起動して完了しました", "ショートカットタブを開き、ショートカットの欄を", "困った挙げ句"],
+)
+def test_unspaced_japanese_text_is_not_a_lone_word(line: str) -> None:
+    assert classify_line(line).kind is not Kind.JUNK
