@@ -243,9 +243,8 @@ def classify_page(lines: Iterable[str]) -> list[Line]:
         line.text for i, line in enumerate(labelled) if _next_kind(labelled, i) is Kind.BODY
     }
     for i, line in enumerate(labelled):
-        if line.kind is Kind.SITE and counts[line.value or ""] < 2:
-            labelled[i] = Line(Kind.BODY, line.text)
-        elif _amid_text(labelled, i):
+        lone_site = line.kind is Kind.SITE and counts[line.value or ""] < 2
+        if lone_site or _amid_text(labelled, i):
             labelled[i] = Line(Kind.BODY, line.text)
         elif line.kind not in (Kind.HEADLINE, Kind.JUNK) or counts[line.text] < 2:
             continue
