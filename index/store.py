@@ -89,22 +89,30 @@ class ChunkStore:
     ) -> None:
         if not chunks:
             return
-        self._collection(name).upsert(
-            ids=[record_id(c, hashes[c.article_id]) for c in chunks],
-            embeddings=vectors,
-            documents=[c.text for c in chunks],
-            metadatas=[
-                {
-                    "article_id": c.article_id,
-                    "content_hash": hashes[c.article_id],
-                    "chunk_id": c.chunk_id,
-                    "ordinal": c.ordinal,
-                    "start": c.start,
-                    "end": c.end,
-                }
-                for c in chunks
-            ],
-        )
+        collection = self._collection(name)
+        step = self.max_batch()
+        for start in range(0, len(chunks), step):  # the store's own limit, however big an article
+            part = chunks[start : start + step]
+            collection.upsert(
+                ids=[record_id(c, hashes[c.article_id]) for c in part],
+                embeddings=vectors[start : start + step],
+                documents=[c.text for c in part],
+                metadatas=[
+                    {
+                        "article_id": c.article_id,
+                        "content_hash": hashes[c.article_id],
+                        "chunk_id": c.chunk_id,
+                        "ordinal": c.ordinal,
+                        "start": c.start,
+                        "end": c.end,
+                    }
+                    for c in part
+                ],
+            )
+
+    def max_batch(self) -> int:
+        """How many records one write may carry (Chroma's `get_max_batch_size`)."""
+        return max(1, int(self._connect().get_max_batch_size()))
 
     def query(self, name: str, vector: NDArray[np.float32], k: int) -> list[StoredHit]:
         collection = self._collection(name)
