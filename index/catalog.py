@@ -110,6 +110,10 @@ class Catalog(Protocol):
 
     def cache_summary(self, content_hash: str, summary: str, grounded: bool) -> None: ...
 
+    def integrity(self) -> str:
+        """'' when the catalog (and its lexical index) is sound, else its first complaint."""
+        ...
+
     def disk_bytes(self) -> int: ...
 
 

@@ -260,6 +260,16 @@ class SqliteCatalog:
             rows.extend(self._db.execute(f"{prefix}({marks})", part).fetchall())
         return rows
 
+    def integrity(self) -> str:
+        try:
+            rows = self._db.execute("PRAGMA quick_check(5)").fetchall()
+            problems = [str(r[0]) for r in rows if r[0] != "ok"]
+            if not problems:  # FTS5's own check: every lexical entry matches its chunk row
+                self._db.execute("INSERT INTO chunk_terms(chunk_terms) VALUES ('integrity-check')")
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        return "; ".join(problems)
+
     def disk_bytes(self) -> int:
         row = self._db.execute("PRAGMA database_list").fetchone()
         path = Path(row[2]) if row and row[2] else None

@@ -10,8 +10,11 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from index.clean import valid_unicode
+from index.errors import IndexDamagedError
 from index.indexer import Index
 from index.models import Chunk, Retrieved
+from index.store import MissingCollectionError
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,11 @@ class Retriever:
     def search(
         self, query: str, k: int | None = None, *, threshold: bool = True
     ) -> list[Retrieved]:
-        """The best chunks for `query`, at most `per_article` an article; [] if none is relevant."""
+        """The best chunks for `query`, at most `per_article` an article; [] if none is relevant.
+
+        Raises `IndexDamagedError` rather than return [] from an index whose vectors are gone.
+        """
+        query = valid_unicode(query)
         with self._lock:
             self._index.check_embedder()
             self._refresh()
@@ -45,7 +52,11 @@ class Retriever:
             if not collection:
                 return []
             vector = self._index.embedder.embed([query])[0]
-            dense = self._index.store.query(collection, vector, cfg.candidates)
+            try:
+                dense = self._index.store.query(collection, vector, cfg.candidates)
+            except MissingCollectionError as exc:
+                self._generation = -1  # check again next time
+                raise IndexDamagedError(f"the vector collection {collection!r} is gone") from exc
             visible = self._index.catalog.hashes({h.chunk.article_id for h in dense})
             dense = [h for h in dense if visible.get(h.chunk.article_id) == h.content_hash]
             lexical = self._index.catalog.lexical_search(query, cfg.candidates)
@@ -104,6 +115,7 @@ class Retriever:
         generation = self._index.catalog.generation()
         if generation != self._generation:
             self._index.store.refresh()
+            self._index.quick_check()
             self._generation = generation
 
 
