@@ -264,11 +264,23 @@ class SqliteCatalog:
         try:
             rows = self._db.execute("PRAGMA quick_check(5)").fetchall()
             problems = [str(r[0]) for r in rows if r[0] != "ok"]
-            if not problems:  # FTS5's own check: every lexical entry matches its chunk row
+            if not problems:
                 self._db.execute("INSERT INTO chunk_terms(chunk_terms) VALUES ('integrity-check')")
+                problems = self._lexical_mismatch()
         except sqlite3.DatabaseError as exc:
             return str(exc)
         return "; ".join(problems)
+
+    def _lexical_mismatch(self) -> list[str]:
+        """Lexical entries without a chunk, and chunks without an entry (FTS5's own check does
+        not compare an external-content table with its content in this SQLite)."""
+        orphans, unindexed = self._db.execute(
+            "SELECT (SELECT COUNT(*) FROM chunk_terms_docsize d WHERE NOT EXISTS "
+            "(SELECT 1 FROM chunks c WHERE c.id = d.id)), (SELECT COUNT(*) FROM chunks c "
+            "WHERE NOT EXISTS (SELECT 1 FROM chunk_terms_docsize d WHERE d.id = c.id))"
+        ).fetchone()
+        problems = [f"{orphans} lexical entries without a chunk"] if orphans else []
+        return problems + ([f"{unindexed} chunks not in the lexical index"] if unindexed else [])
 
     def disk_bytes(self) -> int:
         row = self._db.execute("PRAGMA database_list").fetchone()

@@ -178,6 +178,8 @@ def test_meta_pending_and_summaries(catalog: Catalog) -> None:
     catalog.cache_summary("h", "A summary.", True)
     assert catalog.cached_summary("h") == ("A summary.", True)
     assert catalog.disk_bytes() >= 0
+    put(catalog, TRAM, FLOOD)
+    assert catalog.integrity() == ""
 
 
 def test_many_ids_at_once(catalog: Catalog) -> None:

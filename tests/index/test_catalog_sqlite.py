@@ -81,3 +81,22 @@ def test_the_consistency_check_catches_an_orphan_entry(tmp_path: Path) -> None:
     db.commit()
     db.close()
     assert not fts_consistent(path)
+    assert SqliteCatalog(path).integrity()  # what `index check` reports
+
+
+def test_integrity_names_orphans_and_unindexed_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "catalog.sqlite3"
+    put(SqliteCatalog(path), TRAM)
+    assert SqliteCatalog(path).integrity() == ""
+    db = sqlite3.connect(path)
+    db.execute("DROP TRIGGER chunks_added")
+    db.execute(
+        'INSERT INTO chunks (chunk_id, article_id, ordinal, start, "end", text, title) '
+        "VALUES ('x:0', 'x', 0, 0, 5, 'Stray', 'Stray')"
+    )
+    db.execute("INSERT INTO chunk_terms(rowid, title, text) VALUES (999, 'Orphan', 'no chunk')")
+    db.commit()
+    db.close()
+    assert SqliteCatalog(path).integrity() == (
+        "1 lexical entries without a chunk; 1 chunks not in the lexical index"
+    )
