@@ -18,7 +18,9 @@ from index.models import Article, stable_id
 from newsdesk.app import App
 from newsdesk.settings import Settings
 from tests.conftest import ROOT
-from tests.index.catalog_data import fts_consistent
+from tests.servers import server_env
+
+pytestmark = pytest.mark.usefixtures("every_store")  # embedded and a Chroma server
 
 
 def test_add_indexes_articles_and_chunks(app: App, articles: list[Article]) -> None:
@@ -139,21 +141,20 @@ def test_kill_9_during_add_leaves_nothing_visible_and_a_rerun_completes(
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **server_env(settings)},
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "WRITTEN"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
 
-    catalog_file = settings.data_dir / "catalog.sqlite3"
     app = App(settings)
     assert {r.title for r in app.index.catalog.records()} == {a.title for a in articles}
     crash_ids = {stable_id(f"crash{n}") for n in range(2)}
     assert crash_ids.isdisjoint(
         c.article_id for c in app.index.catalog.lexical_search("Half written sentence", 10)
     )
-    assert fts_consistent(catalog_file)
+    assert app.index.catalog.integrity() == ""  # no orphan or missing lexical entry
     hits = app.retriever.search("Half written sentence", k=10, threshold=False)
     assert all(not h.article.title.startswith("Crash") for h in hits)
 
@@ -165,7 +166,7 @@ def test_kill_9_during_add_leaves_nothing_visible_and_a_rerun_completes(
     report = app.index.add(crashes)
     assert report.added == 2
     assert app.index.store.count(app.index.collection()) == app.index.catalog.counts()[1]
-    assert fts_consistent(catalog_file)
+    assert app.index.catalog.integrity() == ""  # no orphan or missing lexical entry
     hits = app.retriever.search("Half written sentence", threshold=False)
     assert hits[0].article.title.startswith("Crash")
     lexical = app.index.catalog.lexical_search("Half written sentence", 50)
@@ -204,6 +205,7 @@ def test_a_running_reader_sees_what_the_cli_adds_in_another_process(
         "NEWSDESK_DATA_DIR": str(settings.data_dir),
         "NEWSDESK_EMBEDDER": "hashing",
         "PYTHONPATH": str(ROOT),
+        **server_env(settings),
     }
     done = subprocess.run(
         [sys.executable, "-m", "newsdesk", "index", "add", str(page)],
