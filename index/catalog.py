@@ -156,6 +156,15 @@ class Catalog:
         ).fetchall()
         return [Chunk(*row) for row in rows]
 
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        """One article's chunks, in order."""
+        rows = self._db.execute(
+            'SELECT chunk_id, article_id, ordinal, text, start, "end" FROM chunks '
+            "WHERE article_id = ? ORDER BY ordinal",
+            (article_id,),
+        ).fetchall()
+        return [Chunk(*row) for row in rows]
+
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
