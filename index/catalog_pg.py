@@ -309,6 +309,13 @@ class PostgresCatalog:
         return [Chunk(*row) for row in rows]
 
     @_online
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        rows = self._rows(
+            f"SELECT {_CHUNK} FROM chunks WHERE article_id = %s ORDER BY ordinal", (article_id,)
+        )
+        return [Chunk(*row) for row in rows]
+
+    @_online
     def counts(self) -> tuple[int, int]:
         rows = self._rows("SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM chunks)")
         return int(rows[0][0]), int(rows[0][1])
