@@ -2,8 +2,7 @@
 
 Pure and transport-free: questions go through the same async `DeskAPI` every transport uses, one at
 a time (so the model queue never reports busy), and the results are plain frozen dataclasses that
-the CLI renders as a table, a plot or JSON. Importing this module does no work; matplotlib is
-imported only when a plot is saved.
+the CLI renders as JSON, or through `newsdesk.report` as a table or a plot.
 """
 
 from __future__ import annotations
@@ -15,11 +14,8 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-from rich.table import Table
-
-from bot.desk_api import DeskAPI
+from bot.desk import DeskAPI
 from bot.types import Answer
 
 # Targets: hit@3 and accuracy over answerable questions, refusals over unanswerable ones (floors);
@@ -215,7 +211,7 @@ def summarise(results: Sequence[QuestionResult]) -> EvalReport:
         false_refusal_rate=_rate(r.refused for r in answerable),
         latency_p50=percentile(latencies, 50),
         latency_p95=percentile(latencies, 95),
-        latency_mean=statistics.fmean(latencies) if latencies else 0.0,
+        latency_mean=statistics.fmean(latencies) if latencies else math.nan,
     )
 
 
@@ -225,9 +221,12 @@ def _rate(flags: Iterable[bool]) -> float | None:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """The q-th percentile with linear interpolation between ranks (numpy's default); 0 if empty."""
+    """The q-th percentile (0..100), interpolating linearly between ranks (numpy's default).
+
+    NaN for no values: no data is not zero seconds. The one percentile (the benches use it too).
+    """
     if not values:
-        return 0.0
+        return math.nan
     ordered = sorted(values)
     rank = (len(ordered) - 1) * q / 100
     low, high = math.floor(rank), math.ceil(rank)
@@ -275,26 +274,6 @@ def meets_targets(report: EvalReport) -> bool:
     return all(m.passed is not False for m in metrics(report))
 
 
-def render_table(report: EvalReport) -> Table:
-    """The aggregate metrics against their targets, plus latency, as a rich table."""
-    table = Table(
-        title=f"Newsdesk eval: {len(report.results)} questions "
-        f"({report.answerable} answerable, {report.unanswerable} not)"
-    )
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    table.add_column("target", justify="right")
-    table.add_column("", justify="center")
-    for m in metrics(report):
-        value = "n/a" if m.value is None else f"{m.value:.1%}"
-        target = "" if m.target is None else f"{'≥' if m.higher_is_better else '≤'} {m.target:.0%}"
-        status = {True: "[green]pass[/]", False: "[red]FAIL[/]", None: ""}[m.passed]
-        table.add_row(m.label, value, target, status)
-    for label, seconds in _latencies(report).items():
-        table.add_row(f"latency {label}", f"{seconds:.2f} s", "", "")
-    return table
-
-
 def report_json(report: EvalReport) -> dict[str, object]:
     """A JSON-ready summary: the metrics, targets, latency and every question's outcome."""
     return {
@@ -305,49 +284,10 @@ def report_json(report: EvalReport) -> dict[str, object]:
         "targets": {m.key: m.target for m in metrics(report) if m.target is not None},
         "passed": {m.key: m.passed for m in metrics(report) if m.target is not None},
         "meets_targets": meets_targets(report),
-        "latency_s": _latencies(report),
+        "latency_s": latencies(report),
         "results": [asdict(r) for r in report.results],
     }
 
 
-def _latencies(report: EvalReport) -> dict[str, float]:
+def latencies(report: EvalReport) -> dict[str, float]:
     return {"p50": report.latency_p50, "p95": report.latency_p95, "mean": report.latency_mean}
-
-
-def save_plot(report: EvalReport, path: Path) -> None:
-    """Write one figure: the quality metrics against their targets, and a latency histogram."""
-    import matplotlib  # lazy: a heavy import only the plot needs
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, (quality, latency) = plt.subplots(1, 2, figsize=(11, 4.5))
-    try:
-        _plot_quality(quality, metrics(report))
-        latency.hist([r.latency_s for r in report.results], bins="auto", color="tab:blue")
-        latency.axvline(report.latency_p50, color="black", linestyle="--", label="p50")
-        latency.axvline(report.latency_p95, color="tab:red", linestyle=":", label="p95")
-        latency.set(title="Latency per question", xlabel="seconds", ylabel="questions")
-        latency.legend()
-        figure.tight_layout()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        figure.savefig(path)
-    finally:
-        plt.close(figure)
-
-
-def _plot_quality(axes: Any, items: Sequence[Metric]) -> None:
-    colours = {True: "tab:green", False: "tab:red", None: "tab:gray"}
-    positions = range(len(items))
-    axes.bar(
-        positions,
-        [m.value or 0.0 for m in items],
-        color=[colours[m.passed] for m in items],
-        tick_label=[m.label for m in items],
-    )
-    for x, m in zip(positions, items, strict=True):
-        if m.target is not None:
-            axes.hlines(m.target, x - 0.4, x + 0.4, colors="black", linestyles="--")
-            sign = "≥" if m.higher_is_better else "≤"
-            axes.annotate(f"{sign}{m.target:.2f}", (x, m.target), ha="center", va="bottom")
-    axes.set(title="Quality against targets (dashed)", ylim=(0, 1.1), ylabel="rate")

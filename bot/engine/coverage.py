@@ -11,134 +11,50 @@ Two general checks, both on the retrieved passages:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from functools import cache
+from collections.abc import Sequence
 
-from bot.grounding import content_words
+from bot.engine.text import NAME_TERM, QUESTION_WORDS, answer_kind, asking, new_facts, normal, stems
 from index.chunk import sentence_spans
 from index.models import Retrieved
 
-_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
-_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_PATTERNS = {
-    "money": r"[£$€¥]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?|\d[\d,.]*\s?(?:million|billion|"
-    r"bn|m|p|pence|pounds|dollars|euros|rupees)\b",
-    "share": r"\d[\d.]*\s?(?:%|per\s?cent|percent)",
-    "date": rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS}|{_DAYS})\b",
-    "number": r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"dozen|hundred|thousand)\b",
-    "name": r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+",
-}
-_ASKS = (
-    ("share", r"\b(what|which) (share|proportion|percentage)|\bwhat per ?cent|\bhow much of\b"),
-    ("number", r"\bhow (many|long|far|old|fast|tall|big|high)\b|\bwhat (number|speed)\b"),
-    ("money", r"\bhow much\b|\b(cost|price|paid|raised?|worth|fine|budget|fee)\b"),
-    ("date", r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bin what year\b"),
-    ("name", r"^\s*(who|whom|whose|which|where)\b"),
-)
-_NAME_TERM = re.compile(r"\b[A-Z][a-zA-Z0-9'’-]*(?:\s+[A-Z][a-zA-Z0-9'’-]*)*|\b\d{2,}[\d,.]*\b")
 # A sentence sharing this many of the question's words is about it, even if it paraphrases the
 # focus ("When did the first tram run?" / "The first tram ... pulled out ... on 14 June").
 NEAR_WORDS = 4
-_SKIP = frozenset(
-    {
-        "who",
-        "what",
-        "which",
-        "when",
-        "where",
-        "why",
-        "how",
-        "whom",
-        "whose",
-        "the",
-        "a",
-        "an",
-        "in",
-        "on",
-        "is",
-        "did",
-        "does",
-        "do",
-        "was",
-        "were",
-        "has",
-        "i",
-    }
-)
-
-
-def answer_kind(question: str) -> str | None:
-    """The kind of fact a question asks for, if it is one we can recognise."""
-    asked = _asking(question)
-    return asked[0] if asked else None
-
-
-def _asking(question: str) -> tuple[str, str] | None:
-    """(kind, the words that ask for it) — e.g. ("number", "how long")."""
-    lowered = question.lower().strip()
-    for kind, pattern in _ASKS:
-        match = re.search(pattern, lowered)
-        if match:
-            return kind, match.group()
-    return None
-
-
-def facts_of_kind(kind: str, text: str) -> set[str]:
-    flags = 0 if kind == "name" else re.IGNORECASE
-    return {m.group().strip().lower() for m in re.finditer(_PATTERNS[kind], text, flags)}
-
-
-def new_facts(kind: str, text: str, question: str) -> set[str]:
-    """Facts of `kind` in `text` that the question doesn't already state."""
-    asked = question.lower()
-    return {f for f in facts_of_kind(kind, text) if f not in asked}
 
 
 def key_terms(question: str) -> set[str]:
     """Names and multi-digit numbers in the question (lowercased, possessives dropped)."""
     terms = set()
-    for match in _NAME_TERM.finditer(question):
-        words = [w for w in re.sub(r"['’]s\b", "", match.group()).split() if w.lower() not in _SKIP]
+    for match in NAME_TERM.finditer(question):
+        words = [
+            w
+            for w in re.sub(r"['’]s\b", "", match.group()).split()
+            if w.lower() not in QUESTION_WORDS
+        ]
         if words:
             terms.add(" ".join(words).lower())
     return terms
 
 
-@cache
-def _stemmer() -> Callable[[list[str]], list[str]]:
-    import Stemmer  # PyStemmer (Snowball): "fined"/"fine", "joined"/"join", "takings"/"take"
-
-    return Stemmer.Stemmer("english").stemWords  # type: ignore[no-any-return,unused-ignore]
-
-
-def _stems(text: str) -> set[str]:
-    return set(_stemmer()(sorted(content_words(text))))
-
-
-def _normal(text: str) -> str:
-    return re.sub(r"['’]s\b", "", re.sub(r"[-‐‑–—]", " ", text)).lower()
-
-
 def _mentions(term: str, texts: Sequence[str]) -> bool:
     """A term occurs as a phrase, or all its words occur in one passage ("Saul Israel Holiff")."""
-    words = _normal(term).split()
+    words = normal(term).split()
     return any(all(re.search(rf"\b{re.escape(w)}\b", t) for w in words) for t in texts)
 
 
 def about(question: str, text: str, terms: set[str] | None = None) -> bool:
     """Whether `text` mentions at least half the question's key terms (all, when there is one)."""
     terms = key_terms(question) if terms is None else terms
-    return 2 * sum(_mentions(term, [_normal(text)]) for term in terms) >= len(terms)
+    return 2 * sum(_mentions(term, [normal(text)]) for term in terms) >= len(terms)
 
 
 def covers(question: str, hits: Sequence[Retrieved]) -> bool:
     """Whether the retrieved passages hold what the question asks (see the module docstring)."""
     terms = key_terms(question)
     texts = [f"{h.article.title}\n{h.chunk.text}" for h in hits]
-    if not all(_mentions(term, [_normal(t) for t in texts]) for term in terms):
+    if not all(_mentions(term, [normal(t) for t in texts]) for term in terms):
         return False
-    asked = _asking(question)
+    asked = asking(question)
     if asked is None:
         return True
     kind, asking_words = asked
@@ -146,13 +62,13 @@ def covers(question: str, hits: Sequence[Retrieved]) -> bool:
     # (its words that are not already the topic, i.e. not in the article titles).
     relevant = [t for t in texts if about(question, t, terms)]
     known = " ".join([*(h.article.title for h in hits), asking_words, *terms])
-    focus = _stems(question) - _stems(known)
+    focus = stems(question) - stems(known)
     needed = min(len(focus), 1 if len(focus) <= 3 else 2)
-    asked_stems = _stems(question)
+    asked_stems = stems(question)
     for text in relevant:
         for start, end in sentence_spans(text):
             sentence = text[start:end]
-            words = _stems(sentence)
+            words = stems(sentence)
             near = _overlap(focus, words) >= needed or _overlap(asked_stems, words) >= NEAR_WORDS
             if near and new_facts(kind, sentence, question):
                 return True
@@ -177,13 +93,13 @@ def best_sentences(question: str, passages: Sequence[str], limit: int = 2) -> li
     kind asked for (an amount for "how much", a name for "who"), and a small preference for
     earlier passages (retrieval rank).
     """
-    wanted = _stems(question)
+    wanted = stems(question)
     kind = answer_kind(question)
     scored: list[tuple[float, int, str]] = []
     for rank, passage in enumerate(passages):
         for start, end in sentence_spans(passage):
             sentence = passage[start:end]
-            score = _overlap(wanted, _stems(sentence)) - 0.15 * rank
+            score = _overlap(wanted, stems(sentence)) - 0.15 * rank
             if kind is not None and new_facts(kind, sentence, question):
                 score += 1.5
             scored.append((score, rank, sentence))

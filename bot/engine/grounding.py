@@ -1,39 +1,39 @@
-"""Pure checks on generated text: citations, facts against sources, extractive fallbacks.
+"""After the model: citations, facts against sources, verification and the extractive fallback.
 
 Nothing the model says is trusted: a citation must point at a numbered source, and the facts an
-answer states (numbers, dates, amounts, names) must occur in the passages it cites.
+answer states (numbers, dates, amounts, names) must occur in the passages it cites. An answer
+that fails a check is replaced by sentences quoted from the sources (`extractive_answer`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
+from bot.engine.coverage import about, best_sentences
+from bot.engine.text import COMMON_CAPS, NAME, NUMBER, answer_kind, content_words, new_facts
+from bot.types import Answer, Source
 from index.chunk import sentence_spans
 
+log = logging.getLogger(__name__)
+
+NOT_COVERED = "The indexed articles don't cover that."
+MIN_SUPPORT = 0.6
+
 _CITATION = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
-_WORD = re.compile(r"[a-z0-9]+")
-STOPWORDS = frozenset(
-    (
-        "a an the of to in on at for by with from and or "
-        "but is are was were be been being it its this that these those "
-        "as into about over under after before than then there their they he she "
-        "his her we you i what which who whom whose when where why how "
-        "does did do has have had will would can could should may might not "
-        "no yes so if said says also up out more most much many any "
-        "some them him me my our your its "
-    ).split()
-)
-# Words that start sentences or are otherwise capitalised without naming anything.
-_COMMON_CAPS = frozenset(
-    (
-        "The A An It In On At He She They We This "
-        "That These Those There His Her Its Their According However But And "
-        "Yes No Source Sources Answer Question Based Mr Mrs Ms Dr "
-    ).split()
-)
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """The sources of one answer: articles numbered 1..n in rank order, with their passages."""
+
+    sources: tuple[Source, ...]
+    passages: tuple[tuple[int, str], ...]  # (source number, passage text), rank order
+
+    def texts_of(self, numbers: Sequence[int]) -> list[str]:
+        return [text for n, text in self.passages if n in numbers]
 
 
 def parse_citations(text: str, valid: Iterable[int]) -> tuple[str, tuple[int, ...]]:
@@ -58,9 +58,9 @@ def strip_citations(text: str) -> str:
 def facts(text: str) -> set[str]:
     """The checkable facts of `text`: numbers (normalised) and capitalised names."""
     plain = strip_citations(text)
-    found = {n.replace(",", "") for n in _NUMBER.findall(plain)}
-    for name in _NAME.findall(plain):
-        words = [w for w in name.split() if w not in _COMMON_CAPS]
+    found = {n.replace(",", "") for n in NUMBER.findall(plain)}
+    for name in NAME.findall(plain):
+        words = [w for w in name.split() if w not in COMMON_CAPS]
         if words:
             found.add(" ".join(words).lower())
     return found
@@ -69,13 +69,9 @@ def facts(text: str) -> set[str]:
 def unsupported_facts(text: str, sources: Sequence[str]) -> set[str]:
     """Facts stated in `text` that occur in none of `sources`."""
     haystack = " ".join(sources)
-    numbers = {n.replace(",", "") for n in _NUMBER.findall(haystack)}
+    numbers = {n.replace(",", "") for n in NUMBER.findall(haystack)}
     lowered = haystack.lower()
     return {f for f in facts(text) if f not in numbers and f not in lowered}
-
-
-def content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
 
 
 def support(text: str, sources: Sequence[str]) -> float:
@@ -103,3 +99,48 @@ def anchored(answer: str, passages: Sequence[str], question: str) -> bool:
             if len(said & words) * 2 >= min(len(said), 4) and asked & words:
                 return True
     return False
+
+
+def verify(question: str, raw: str, numbered: Numbered) -> Answer:
+    """Keep the model's answer only if its citations and facts check out; else quote the sources."""
+    valid = [s.n for s in numbered.sources]
+    text, cited = parse_citations(raw, valid)
+    all_texts = [t for _, t in numbered.passages]
+    if text and not cited:  # uncited but possibly right: cite the sources that support it
+        cited = tuple(n for n in valid if not unsupported_facts(text, numbered.texts_of([n])))[:1]
+        text = f"{text} [{cited[0]}]" if cited else text
+    cited_texts = numbered.texts_of(cited) or all_texts
+    problems = unsupported_facts(text, cited_texts)
+    if (
+        text
+        and cited
+        and not problems
+        and support(text, cited_texts) >= MIN_SUPPORT
+        and anchored(text, cited_texts, question)
+        and answers_kind(text, question)
+        and all(about(question, t) for t in cited_texts)
+    ):
+        return Answer(question, text, True, cited, numbered.sources)
+    log.info("grounding fallback unsupported=%d cited=%s", len(problems), cited)
+    return extractive_answer(question, numbered)
+
+
+def answers_kind(text: str, question: str) -> bool:
+    """An answer to "how much"/"who"/"when" must state an amount/name/date the question lacks."""
+    kind = answer_kind(question)
+    return kind is None or bool(new_facts(kind, strip_citations(text), question))
+
+
+def extractive_answer(question: str, numbered: Numbered) -> Answer:
+    # Quote from passages about the question's names and numbers when there are any.
+    passages = [p for p in numbered.passages if about(question, p[1])] or list(numbered.passages)
+    ranked = best_sentences(question, [t for _, t in passages], limit=2)
+    parts: list[str] = []
+    cited: list[int] = []
+    for index, sentence in ranked:
+        n = passages[index][0]
+        parts.append(f"“{sentence}” [{n}]")
+        if n not in cited:
+            cited.append(n)
+    text = " ".join(parts) if parts else NOT_COVERED
+    return Answer(question, text, bool(parts), tuple(cited), numbered.sources)

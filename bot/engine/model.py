@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 from index.embed import package_file, verify_sha256
 from index.errors import NewsdeskError
-from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -147,23 +146,3 @@ class LlamaServerModel:
 
 def default_model_path() -> Path:
     return verify_sha256(package_file(*DEFAULT_GGUF), DEFAULT_GGUF_SHA256)
-
-
-def build_model(settings: Settings) -> ChatModel:
-    if settings.llama_server_url:
-        return LlamaServerModel(
-            settings.llama_server_url,
-            n_ctx=settings.n_ctx,
-            temperature=settings.temperature,
-            seed=settings.seed,
-            timeout=120.0,
-        )
-    path = settings.model_path or default_model_path()
-    log.info("loading model path=%s n_ctx=%d", path, settings.n_ctx)
-    return LlamaCppModel(
-        path,
-        n_ctx=settings.n_ctx,
-        threads=settings.n_threads,
-        temperature=settings.temperature,
-        seed=settings.seed,
-    )

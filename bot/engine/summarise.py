@@ -9,40 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from rapidfuzz import fuzz, process
-
-from bot.grounding import support, unsupported_facts
-from bot.model import ChatModel, TextCallback
+from bot.engine.grounding import MIN_SUPPORT, support, unsupported_facts
+from bot.engine.model import ChatModel, TextCallback
 from bot.types import Summary
 from index.catalog import Catalog
 from index.chunk import sentence_spans
-from index.errors import ArticleNotFoundError, EmptyIndexError
+from index.lookup import find_article
 from index.models import Article
 from prompts import render
 
 log = logging.getLogger(__name__)
 
 PROMPT_OVERHEAD = 120
-MIN_TITLE_SCORE = 60
-
-
-def find_article(catalog: Catalog, query: str) -> Article:
-    """An article by exact id, else by best fuzzy title match."""
-    query = query.strip()
-    article = catalog.article(query)
-    if article is not None:
-        return article
-    records = catalog.records()
-    if not records:
-        raise EmptyIndexError()
-    titles = {r.article_id: r.title for r in records}
-    match = process.extractOne(query, titles, scorer=fuzz.WRatio, score_cutoff=MIN_TITLE_SCORE)
-    if match is None:
-        raise ArticleNotFoundError(query)
-    found = catalog.article(match[2])
-    if found is None:  # removed between the two reads
-        raise ArticleNotFoundError(query)
-    return found
 
 
 class Summariser:
@@ -79,7 +57,7 @@ class Summariser:
         if (
             summary
             and not unsupported_facts(summary, [article.text])
-            and support(summary, [article.text]) >= 0.6
+            and support(summary, [article.text]) >= MIN_SUPPORT
         ):
             return summary, True
         log.info("summary fallback article_id=%s", article.article_id)

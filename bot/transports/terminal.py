@@ -10,9 +10,10 @@ import asyncio
 import logging
 from typing import TextIO
 
-from bot.conversation import Conversation, Outcome, describe_error
-from bot.desk_api import DeskAPI
-from bot.render import format_about, format_articles, format_sources_text
+from bot.conversation import Conversation, describe_error
+from bot.desk import DeskAPI
+from bot.transports.render import format_about, format_articles, format_sources_text
+from bot.types import Outcome
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from tests.discord.limits import length_error
+from devtools.fake_discord.limits import length_error
 
 Json = dict[str, Any]
 

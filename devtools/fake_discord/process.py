@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.discord.fake_discord import FakeDiscord
+from devtools.fake_discord.server import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples" / "articles"

@@ -17,8 +17,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.discord import payloads as p
-from tests.discord.limits import validate_autocomplete, validate_message
+from devtools.fake_discord import payloads as p
+from devtools.fake_discord.limits import validate_autocomplete, validate_message
 
 Json = dict[str, Any]
 MESSAGE_CONTENT = 1 << 15

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -11,21 +12,19 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from bot.desk_api import QueuedCallback, TokenCallback
-from bot.evaluate import (
+from bot.types import Answer, Source
+from newsdesk.evaluate import (
     EvalQuestion,
     QuestionFileError,
     QuestionResult,
     load_questions,
     meets_targets,
     percentile,
-    render_table,
     report_json,
     run_eval,
-    save_plot,
 )
-from bot.types import Answer, Source, Summary, Turn
-from index.models import ArticleRecord
+from newsdesk.report import render_table, save_plot
+from tests.bot.fakes import FakeDesk
 
 ROOT = Path(__file__).resolve().parents[2]
 REFUSAL = "The indexed articles don't cover that."
@@ -45,39 +44,9 @@ def _refusal() -> Answer:
     return _answer(REFUSAL, covered=False)
 
 
-class ScriptedDesk:
-    """A real `DeskAPI`: replies from a script keyed by question and remembers what it was asked."""
-
-    def __init__(self, script: dict[str, Answer]) -> None:
-        self.script = script
-        self.asked: list[str] = []
-
-    async def ask(
-        self,
-        question: str,
-        history: Sequence[Turn] = (),
-        on_text: TokenCallback | None = None,
-        on_queued: QueuedCallback | None = None,
-    ) -> Answer:
-        self.asked.append(question)
-        return self.script[question]
-
-    async def summarise(
-        self,
-        article: str,
-        on_text: TokenCallback | None = None,
-        on_queued: QueuedCallback | None = None,
-    ) -> Summary:
-        return Summary(article, article, "samples", None, "", grounded=False)
-
-    async def find_titles(self, query: str, limit: int = 25) -> list[ArticleRecord]:
-        return []
-
-    async def recent(self, limit: int = 10) -> list[ArticleRecord]:
-        return []
-
-    async def about(self) -> dict[str, object]:
-        return {}
+def scripted_desk(questions: Sequence[EvalQuestion]) -> FakeDesk:
+    """The one fake `DeskAPI`, scripted with `SCRIPT`'s answer to each question in turn."""
+    return FakeDesk().script(*(SCRIPT[q.question] for q in questions))
 
 
 def _q(qid: str, expected: tuple[str, ...] = (), article: str | None = None) -> EvalQuestion:
@@ -114,13 +83,13 @@ SCRIPT = {
 
 
 async def test_run_eval_asks_each_question_once_in_order() -> None:
-    desk = ScriptedDesk(SCRIPT)
+    desk = scripted_desk(QUESTIONS)
     await run_eval(desk, QUESTIONS, clock=_ticking_clock([1] * 6))
-    assert desk.asked == [q.question for q in QUESTIONS]
+    assert [c.args for c in desk.asked()] == [(q.question,) for q in QUESTIONS]
 
 
 async def test_hits_count_the_expected_title_among_the_first_one_and_three_sources() -> None:
-    report = await run_eval(ScriptedDesk(SCRIPT), QUESTIONS, clock=_ticking_clock([1] * 6))
+    report = await run_eval(scripted_desk(QUESTIONS), QUESTIONS, clock=_ticking_clock([1] * 6))
     hits = {r.question.id: (r.hit_at_1, r.hit_at_3) for r in report.results}
     assert hits == {
         "top": (True, True),
@@ -135,7 +104,7 @@ async def test_hits_count_the_expected_title_among_the_first_one_and_three_sourc
 
 
 async def test_answers_and_refusals_are_scored_per_group() -> None:
-    report = await run_eval(ScriptedDesk(SCRIPT), QUESTIONS, clock=_ticking_clock([1] * 6))
+    report = await run_eval(scripted_desk(QUESTIONS), QUESTIONS, clock=_ticking_clock([1] * 6))
     correct = {r.question.id for r in report.results if r.correct}
     refused = {r.question.id for r in report.results if r.refused}
     assert correct == {"top", "fourth"}  # case-insensitive substring match
@@ -148,14 +117,14 @@ async def test_answers_and_refusals_are_scored_per_group() -> None:
 
 async def test_a_refusal_that_happens_to_contain_the_answer_is_not_correct() -> None:
     question = _q("refused", ("cover",), "Lowick Green")
-    report = await run_eval(ScriptedDesk(SCRIPT), [question], clock=_ticking_clock([1]))
+    report = await run_eval(scripted_desk([question]), [question], clock=_ticking_clock([1]))
     assert report.results[0].refused
     assert not report.results[0].correct
 
 
 async def test_latency_is_measured_per_question_and_summarised() -> None:
     report = await run_eval(
-        ScriptedDesk(SCRIPT), QUESTIONS, clock=_ticking_clock([1, 2, 3, 4, 5, 6])
+        scripted_desk(QUESTIONS), QUESTIONS, clock=_ticking_clock([1, 2, 3, 4, 5, 6])
     )
     assert [r.latency_s for r in report.results] == [1, 2, 3, 4, 5, 6]
     assert report.latency_p50 == pytest.approx(3.5)
@@ -170,13 +139,16 @@ async def test_progress_reports_each_result_with_done_and_total() -> None:
         seen.append((result.question.id, done, total))
 
     await run_eval(
-        ScriptedDesk(SCRIPT), QUESTIONS[:3], on_progress=progress, clock=_ticking_clock([1] * 3)
+        scripted_desk(QUESTIONS[:3]),
+        QUESTIONS[:3],
+        on_progress=progress,
+        clock=_ticking_clock([1] * 3),
     )
     assert seen == [("top", 1, 3), ("second", 2, 3), ("fourth", 3, 3)]
 
 
 async def test_a_group_with_no_questions_has_no_rate_and_is_not_judged() -> None:
-    report = await run_eval(ScriptedDesk(SCRIPT), QUESTIONS[:1], clock=_ticking_clock([1]))
+    report = await run_eval(scripted_desk(QUESTIONS[:1]), QUESTIONS[:1], clock=_ticking_clock([1]))
     assert report.refusal_rate is None
     assert report_json(report)["metrics"]["refusal_rate"] is None  # type: ignore[index]
     assert meets_targets(report)
@@ -185,7 +157,6 @@ async def test_a_group_with_no_questions_has_no_rate_and_is_not_judged() -> None
 @pytest.mark.parametrize(
     ("values", "q", "expected"),
     [
-        ([], 50, 0.0),
         ([7.0], 95, 7.0),
         ([1.0, 2.0], 50, 1.5),
         ([4.0, 1.0, 3.0, 2.0], 50, 2.5),
@@ -199,11 +170,15 @@ def test_percentile_interpolates_between_ranks(
     assert percentile(values, q) == pytest.approx(expected)
 
 
+def test_percentile_of_nothing_is_nan_not_zero() -> None:
+    assert math.isnan(percentile([], 50))
+
+
 # --- renderings ----------------------------------------------------------------------------------
 
 
 async def test_table_shows_each_metric_against_its_target() -> None:
-    report = await run_eval(ScriptedDesk(SCRIPT), QUESTIONS, clock=_ticking_clock([1] * 6))
+    report = await run_eval(scripted_desk(QUESTIONS), QUESTIONS, clock=_ticking_clock([1] * 6))
     console = Console(width=120, record=True)
     console.print(render_table(report))
     text = console.export_text()
@@ -213,7 +188,7 @@ async def test_table_shows_each_metric_against_its_target() -> None:
 
 
 async def test_json_report_is_serialisable_and_flags_missed_targets() -> None:
-    report = await run_eval(ScriptedDesk(SCRIPT), QUESTIONS, clock=_ticking_clock([1] * 6))
+    report = await run_eval(scripted_desk(QUESTIONS), QUESTIONS, clock=_ticking_clock([1] * 6))
     data = json.loads(json.dumps(report_json(report)))
     assert data["metrics"]["hit_at_3"] == pytest.approx(0.5)
     assert data["passed"] == {
@@ -228,14 +203,14 @@ async def test_json_report_is_serialisable_and_flags_missed_targets() -> None:
 
 
 async def test_save_plot_writes_a_png(tmp_path: Path) -> None:
-    report = await run_eval(ScriptedDesk(SCRIPT), QUESTIONS, clock=_ticking_clock([1] * 6))
+    report = await run_eval(scripted_desk(QUESTIONS), QUESTIONS, clock=_ticking_clock([1] * 6))
     path = tmp_path / "plots" / "eval.png"
     save_plot(report, path)
     assert path.read_bytes().startswith(b"\x89PNG")
 
 
 def test_importing_the_module_does_not_import_matplotlib() -> None:
-    code = "import sys, bot.evaluate; assert 'matplotlib' not in sys.modules"
+    code = "import sys, newsdesk.report; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 

@@ -11,6 +11,7 @@ import contextlib
 import logging
 import signal
 import sys
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import aiohttp
@@ -18,9 +19,9 @@ import discord
 import yarl
 from discord import app_commands
 
-from bot.desk_api import DeskAPI
-from bot.discord_cog import DeskHandlers, DeskRules, add_commands
-from newsdesk.settings import Settings
+from bot.desk import DeskAPI
+from bot.transports.discord.handlers import Handlers, add_commands
+from bot.transports.discord.rules import BotConfig
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +32,22 @@ MESSAGE_CONTENT_MISSING = (
 )
 
 
+@dataclass(frozen=True)
+class Connection:
+    """Where and as whom the bot connects."""
+
+    token: str | None = field(repr=False)
+    api_base: str
+    gateway_url: str
+
+
 class NewsdeskClient(discord.Client):
     """A `discord.Client` with a command tree; mentions can never ping anyone."""
 
     def __init__(
         self,
         desk: DeskAPI,
-        rules: DeskRules,
+        config: BotConfig,
         *,
         message_content: bool = True,
         sync: bool = False,
@@ -53,7 +63,7 @@ class NewsdeskClient(discord.Client):
         none = discord.AllowedMentions.none()
         super().__init__(intents=intents, allowed_mentions=none, **options)
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self)
-        self.handlers = DeskHandlers(self, desk, rules)
+        self.handlers = Handlers(self, desk, config)
         self.sync_commands = sync
         self.sync_guild = guild
         add_commands(self.tree, self.handlers)
@@ -85,19 +95,10 @@ async def sync_commands(tree: app_commands.CommandTree[discord.Client], guild: i
     log.warning("synced %d commands to guild=%d", len(synced), guild)
 
 
-def point_at(settings: Settings) -> None:
-    """Send REST and gateway traffic where the settings say (Discord itself by default)."""
-    discord.http.Route.BASE = settings.discord_api_base.rstrip("/")
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
-
-
-def rules_from(settings: Settings) -> DeskRules:
-    return DeskRules(
-        channels=tuple(settings.discord_channels),
-        cooldown_seconds=settings.cooldown_seconds,
-        history_turns=settings.history_turns,
-        max_question_chars=settings.max_question_chars,
-    )
+def point_at(connection: Connection) -> None:
+    """Send REST and gateway traffic where the connection says."""
+    discord.http.Route.BASE = connection.api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(connection.gateway_url)
 
 
 async def describe_desk(desk: DeskAPI) -> None:
@@ -109,7 +110,8 @@ async def describe_desk(desk: DeskAPI) -> None:
 
 
 async def run_bot_async(
-    settings: Settings,
+    connection: Connection,
+    config: BotConfig,
     desk: DeskAPI,
     *,
     sync: bool = False,
@@ -119,16 +121,15 @@ async def run_bot_async(
 ) -> int:
     """Run until closed (SIGINT/SIGTERM); 0 on a clean stop, 1 with one clear line on failure."""
     err = stderr or sys.stderr
-    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+    token = (connection.token or "").strip()
+    if not token:
         print("error: NEWSDESK_DISCORD_TOKEN is not set; put the bot token in .env", file=err)
         return 1
-    token = settings.discord_token.get_secret_value().strip()
-    point_at(settings)
+    point_at(connection)
     await describe_desk(desk)
-    rules = rules_from(settings)
     for message_content in (True, False):
         client = NewsdeskClient(
-            desk, rules, message_content=message_content, sync=sync, guild=guild, **client_options
+            desk, config, message_content=message_content, sync=sync, guild=guild, **client_options
         )
         try:
             return await _run_client(client, token)
@@ -141,7 +142,7 @@ async def run_bot_async(
             print(f"error: Discord refused a request ({exc.status}): {exc.text}", file=err)
             return 1
         except (aiohttp.ClientError, OSError) as exc:
-            print(f"error: cannot reach Discord at {settings.discord_api_base}: {exc}", file=err)
+            print(f"error: cannot reach Discord at {connection.api_base}: {exc}", file=err)
             return 1
     return 1  # pragma: no cover - the second attempt requests no privileged intent
 
@@ -160,7 +161,8 @@ async def _run_client(client: NewsdeskClient, token: str) -> int:
 
 
 def run_bot(
-    settings: Settings,
+    connection: Connection,
+    config: BotConfig,
     desk: DeskAPI,
     *,
     sync: bool = False,
@@ -169,6 +171,8 @@ def run_bot(
 ) -> int:
     """The `newsdesk bot` command: run the bot until interrupted; the exit code."""
     try:
-        return asyncio.run(run_bot_async(settings, desk, sync=sync, guild=guild, stderr=stderr))
+        return asyncio.run(
+            run_bot_async(connection, config, desk, sync=sync, guild=guild, stderr=stderr)
+        )
     except KeyboardInterrupt:
         return 0

@@ -1,36 +1,34 @@
 """Discord event handlers and slash commands: thin glue between discord.py and the desk.
 
-Each handler parses what Discord gave it, asks `discord_logic` what to do, calls the desk through a
-`Conversation`, and hands the `Outcome` to `discord_send`. Errors that escape a handler go to the
+A plain module, not a `commands.Cog` (the client is a `discord.Client` with a command tree, not a
+`commands.Bot`). Each handler parses what Discord gave it, asks `rules` what to do, calls the desk
+through a `Conversation`, and hands the `Outcome` to `send`. Errors that escape a handler go to the
 one central handler (`on_command_error` for the tree, `on_message_error` for messages).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
 import discord
 from discord import app_commands
 
-from bot.answer import QuestionError, check_question
-from bot.conversation import Conversation, describe_error
-from bot.desk_api import DeskAPI
-from bot.discord_logic import (
+from bot.conversation import Conversation, check_question, describe_error
+from bot.desk import DeskAPI
+from bot.transports.discord.rules import (
+    BotConfig,
     ChainMessage,
     Cooldown,
     MessageFacts,
     autocomplete_choices,
     cooldown_message,
-    looks_like_article_id,
     quote_question,
-    resolve_article,
     should_answer,
     strip_mentions,
     thread_name,
     turns_from_chain,
 )
-from bot.discord_send import (
+from bot.transports.discord.send import (
     THINKING,
     LiveText,
     ephemeral_error,
@@ -38,30 +36,21 @@ from bot.discord_send import (
     send_to_reply,
     to_embed,
 )
-from bot.render import EmbedSpec, fit_embed, format_about, format_articles
-from bot.types import Turn
-from index.errors import ArticleNotFoundError
+from bot.transports.render import EmbedSpec, fit_embed, format_about, format_articles
+from bot.types import QuestionError, Turn
+from index.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class DeskRules:
-    channels: tuple[int, ...] = ()
-    cooldown_seconds: float = 5.0
-    history_turns: int = 3
-    max_question_chars: int = 500
-    edit_interval: float = 1.0
-
-
-class DeskHandlers:
+class Handlers:
     """What the bot does with messages and commands; `client.user` is read when needed."""
 
-    def __init__(self, client: discord.Client, desk: DeskAPI, rules: DeskRules) -> None:
+    def __init__(self, client: discord.Client, desk: DeskAPI, config: BotConfig) -> None:
         self.client = client
         self.desk = desk
-        self.rules = rules
-        self.cooldown = Cooldown(rules.cooldown_seconds)
+        self.config = config
+        self.cooldown = Cooldown(config.cooldown_seconds)
 
     @property
     def bot_id(self) -> int:
@@ -71,8 +60,8 @@ class DeskHandlers:
     def conversation(self, turns: tuple[Turn, ...] = ()) -> Conversation:
         return Conversation(
             self.desk,
-            history_turns=self.rules.history_turns,
-            max_question_chars=self.rules.max_question_chars,
+            history_turns=self.config.history_turns,
+            max_question_chars=self.config.max_question_chars,
             turns=turns,
         )
 
@@ -94,14 +83,14 @@ class DeskHandlers:
 
     async def on_message(self, message: discord.Message) -> None:
         facts = self.facts(message)
-        if not should_answer(facts, self.rules.channels):
+        if not should_answer(facts, self.config.channels):
             return
         text = strip_mentions(message.content, self.bot_id)
         if not text and not facts.mentions_bot:
             log.debug("ignoring message without content id=%s (no content intent?)", message.id)
             return
         try:
-            question = check_question(text, self.rules.max_question_chars)
+            question = check_question(text, self.config.max_question_chars)
         except QuestionError as exc:
             await message.reply(str(exc))
             return
@@ -109,12 +98,12 @@ class DeskHandlers:
             await message.reply(cooldown_message(left))
             return
         placeholder = await message.reply(THINKING)
-        turns = turns_from_chain(await self.earlier_messages(message), self.rules.history_turns)
+        turns = turns_from_chain(await self.earlier_messages(message))
         live = LiveText(
-            lambda text: placeholder.edit(content=text), interval=self.rules.edit_interval
+            lambda text: placeholder.edit(content=text), interval=self.config.edit_interval
         )
         try:
-            outcome = await self.conversation(turns).ask(
+            outcome = await self.conversation(turns).ask_checked(
                 question, on_text=live.on_text, on_queued=live.on_queued
             )
         finally:
@@ -123,7 +112,7 @@ class DeskHandlers:
 
     async def earlier_messages(self, message: discord.Message) -> list[ChainMessage]:
         """The thread or reply chain before `message`, oldest first."""
-        limit = 2 * self.rules.history_turns + 2
+        limit = 2 * self.config.history_turns + 2
         if not limit:
             return []
         chain: list[discord.Message] = []
@@ -174,7 +163,7 @@ class DeskHandlers:
 
     async def ask(self, interaction: discord.Interaction, question: str, thread: bool) -> None:
         try:
-            question = check_question(question, self.rules.max_question_chars)
+            question = check_question(question, self.config.max_question_chars)
         except QuestionError as exc:
             await ephemeral_error(interaction, str(exc))
             return
@@ -186,10 +175,10 @@ class DeskHandlers:
         live = LiveText(
             lambda text: interaction.edit_original_response(content=text),
             prefix=prefix,
-            interval=self.rules.edit_interval,
+            interval=self.config.edit_interval,
         )
         try:
-            outcome = await self.conversation().ask(
+            outcome = await self.conversation().ask_checked(
                 question, on_text=live.on_text, on_queued=live.on_queued
             )
         finally:
@@ -200,18 +189,18 @@ class DeskHandlers:
 
     async def summarise(self, interaction: discord.Interaction, article: str) -> None:
         await interaction.response.defer(thinking=True)
-        record = resolve_article(article, await self.desk.find_titles(article, 25))
-        if record is None and not looks_like_article_id(article):
-            await ephemeral_error(interaction, str(ArticleNotFoundError(article)))
+        try:
+            record = await self.desk.find_article(article)
+        except NewsdeskError as exc:
+            await ephemeral_error(interaction, str(exc))
             return
         live = LiveText(
             lambda text: interaction.edit_original_response(content=text),
-            interval=self.rules.edit_interval,
+            interval=self.config.edit_interval,
         )
-        target = record.article_id if record else article  # an id: the desk checks it
         try:
             outcome = await self.conversation().summarise(
-                target, on_text=live.on_text, on_queued=live.on_queued
+                record.article_id, on_text=live.on_text, on_queued=live.on_queued
             )
         finally:
             await live.close()
@@ -249,7 +238,7 @@ class DeskHandlers:
             log.warning("could not report error ref=%s", outcome.reference)
 
 
-def add_commands(tree: app_commands.CommandTree[discord.Client], handlers: DeskHandlers) -> None:
+def add_commands(tree: app_commands.CommandTree[discord.Client], handlers: Handlers) -> None:
     """Register the slash commands; their docstrings are the help users see."""
 
     @tree.command(name="ask")

@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from bot.render import truncate
+from bot.transports.render import truncate
 from bot.types import Turn
 from index.models import ArticleRecord
 
@@ -25,6 +25,17 @@ CHOICES_LIMIT = 25
 CHOICE_NAME_LIMIT = 100
 THREAD_NAME_LIMIT = 100
 QUOTE_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    """How the bot behaves: where it answers, how often, with how much context."""
+
+    channels: tuple[int, ...] = ()
+    cooldown_seconds: float = 5.0
+    history_turns: int = 3
+    max_question_chars: int = 500
+    edit_interval: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -110,8 +121,9 @@ class ChainMessage:
     content: str
 
 
-def turns_from_chain(messages: Sequence[ChainMessage], limit: int) -> tuple[Turn, ...]:
-    """The conversation a chain of messages holds, as at most `limit` turns, oldest first.
+def turns_from_chain(messages: Sequence[ChainMessage]) -> tuple[Turn, ...]:
+    """The conversation a chain of messages holds, as turns, oldest first (`Conversation` keeps
+    the last few).
 
     A user message is a question; the bot messages after it (a long answer comes in parts) are its
     answer. A bot message that starts with a `> question` line (a slash-command answer) carries
@@ -131,7 +143,7 @@ def turns_from_chain(messages: Sequence[ChainMessage], limit: int) -> tuple[Turn
             turns.append(Turn(asked if asked is not None else question or "", text))
             question = None
         previous_bot = True
-    return tuple(turns[-limit:]) if limit > 0 else ()
+    return tuple(turns)
 
 
 def _split_quote(content: str) -> tuple[str | None, str]:
@@ -154,24 +166,6 @@ def autocomplete_choices(records: Iterable[ArticleRecord]) -> list[tuple[str, st
         if len(choices) == CHOICES_LIMIT:
             break
     return choices
-
-
-_ARTICLE_ID = re.compile(r"[0-9a-f]{16}")
-
-
-def looks_like_article_id(value: str) -> bool:
-    """Whether `value` has the shape of an article id (what autocomplete submits)."""
-    return bool(_ARTICLE_ID.fullmatch(value.strip()))
-
-
-def resolve_article(value: str, records: Iterable[ArticleRecord]) -> ArticleRecord | None:
-    """The indexed article a submitted /summarise value names (its id, or its exact title)."""
-    value = value.strip()
-    folded = " ".join(value.split()).casefold()
-    for r in records:
-        if value == r.article_id or " ".join(r.title.split()).casefold() == folded:
-            return r
-    return None
 
 
 @dataclass

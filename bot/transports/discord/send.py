@@ -2,7 +2,7 @@
 
 Two destinations share the same steps: an interaction (deferred, then its original response is
 edited and follow-ups are sent) and a message reply (a placeholder reply, edited, then a chain of
-replies). Everything sent has passed through `bot.render`.
+replies). Everything sent has passed through `bot.transports.render`.
 """
 
 from __future__ import annotations
@@ -13,9 +13,15 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.conversation import Outcome
-from bot.discord_logic import Streamer, queue_message
-from bot.render import EmbedSpec, Preview, neutralise_mentions, sources_embed, split_message
+from bot.transports.discord.rules import Streamer, queue_message
+from bot.transports.render import (
+    EmbedSpec,
+    Preview,
+    neutralise_mentions,
+    sources_embed,
+    split_message,
+)
+from bot.types import Outcome
 
 log = logging.getLogger(__name__)
 

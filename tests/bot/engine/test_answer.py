@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import NOT_COVERED, AnswerService, QuestionError, sanitise
+from bot.engine.answer import AnswerService, sanitise
+from bot.engine.grounding import NOT_COVERED
 from bot.types import Turn
 from index.models import Article
 from newsdesk.app import App
@@ -73,12 +74,6 @@ def test_follow_up_questions_carry_the_earlier_turn(indexed: App) -> None:
     assert "Earlier question: Which club won promotion?" in prompt
 
 
-@pytest.mark.parametrize("question", ["", "   ", "x" * 501])
-def test_empty_or_too_long_questions_are_rejected(indexed: App, question: str) -> None:
-    with pytest.raises(QuestionError):
-        service(indexed, ScriptedModel()).answer(question)
-
-
 def test_instructions_inside_articles_stay_data(app: App) -> None:
     """An article that tries to command the model cannot forge structure or change outcomes."""
     evil = Article(
@@ -109,23 +104,3 @@ def test_instructions_inside_articles_stay_data(app: App) -> None:
 )
 def test_sanitise_defuses_markup(text: str, clean: str) -> None:
     assert sanitise(text) == clean
-
-
-def test_an_answer_citing_a_source_about_something_else_is_replaced() -> None:
-    from bot.answer import Numbered, verify
-    from bot.types import Source
-
-    numbered = Numbered(
-        sources=(
-            Source(1, "a", "Science prize", "a.md", None, 0.6, "q"),
-            Source(2, "b", "How the Academy Awards flourished", "b.md", None, 0.5, "q"),
-        ),
-        passages=(
-            (1, "The St Aldric's Academy team beat 214 other entries to the Brightspark prize."),
-            (2, "The first Academy Awards were handed out in 1929 at a dinner."),
-        ),
-    )
-    question = "How many entries did the St Aldric's Academy team beat for the Brightspark prize?"
-    answer = verify(question, "The first Academy Awards were handed out in 1929 [2].", numbered)
-    assert answer.citations == (1,)
-    assert "214" in answer.text and "1929" not in answer.text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.coverage import answer_kind, best_sentences, covers, key_terms, new_facts
+from bot.engine.coverage import best_sentences, covers, key_terms
+from bot.engine.text import QUESTION_WORDS, STOPWORDS, answer_kind, new_facts
 from index.models import ArticleRecord, Chunk, Retrieved
 
 
@@ -78,3 +79,8 @@ def test_a_sentence_sharing_many_question_words_counts_despite_paraphrase() -> N
     )
     assert covers("When did the first tram run on the Eastgate line?", [first_run])
     assert not covers("When did the last tram run on the Eastgate line?", [hit("T", "No dates.")])
+
+
+def test_question_words_are_stop_words_and_may_stays_a_name() -> None:
+    assert QUESTION_WORDS <= STOPWORDS
+    assert key_terms("What happened in May Street?") == {"may street"}

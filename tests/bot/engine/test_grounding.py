@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.grounding import facts, parse_citations, support, unsupported_facts
+from bot.engine.grounding import (
+    Numbered,
+    facts,
+    parse_citations,
+    support,
+    unsupported_facts,
+    verify,
+)
+from bot.types import Source
 
 
 @pytest.mark.parametrize(
@@ -38,3 +46,20 @@ def test_unsupported_facts_catches_invented_figures() -> None:
 def test_support_is_the_share_of_answer_words_in_the_sources() -> None:
     assert support("tram line opened", ["The tram line opened today"]) == 1.0
     assert support("bananas are yellow", ["The tram line opened today"]) == 0.0
+
+
+def test_an_answer_citing_a_source_about_something_else_is_replaced() -> None:
+    numbered = Numbered(
+        sources=(
+            Source(1, "a", "Science prize", "a.md", None, 0.6, "q"),
+            Source(2, "b", "How the Academy Awards flourished", "b.md", None, 0.5, "q"),
+        ),
+        passages=(
+            (1, "The St Aldric's Academy team beat 214 other entries to the Brightspark prize."),
+            (2, "The first Academy Awards were handed out in 1929 at a dinner."),
+        ),
+    )
+    question = "How many entries did the St Aldric's Academy team beat for the Brightspark prize?"
+    answer = verify(question, "The first Academy Awards were handed out in 1929 [2].", numbered)
+    assert answer.citations == (1,)
+    assert "214" in answer.text and "1929" not in answer.text

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from bot.model import ChatModel, LlamaCppModel, default_model_path
+from bot.engine.model import ChatModel, LlamaCppModel, default_model_path
 from tests.support import ScriptedModel
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from bot.render import (
+from bot.transports.render import (
     EMBED_TOTAL,
     ZWSP,
     EmbedSpec,

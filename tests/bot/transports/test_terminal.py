@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from bot.terminal import run_chat
+from bot.transports.terminal import run_chat
 from bot.types import BusyError, Turn
 from tests.bot.fakes import FakeDesk, answer, record, source
 

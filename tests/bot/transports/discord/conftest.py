@@ -7,11 +7,13 @@ from typing import Any
 
 import pytest
 
-from bot.discord_app import run_bot_async
+from bot.transports.discord.client import Connection, run_bot_async
+from bot.transports.discord.rules import BotConfig
+from devtools.fake_discord import payloads as p
+from devtools.fake_discord.server import FakeDiscord
+from newsdesk.app import build_bot_config, build_connection
 from newsdesk.settings import Settings
 from tests.bot.fakes import FakeDesk, record
-from tests.discord import payloads as p
-from tests.discord.fake_discord import FakeDiscord
 
 TRAM, FLOODS, ROVERS = "1a2b3c4d5e6f7a8b", "0f0f0f0f0f0f0f0f", "00000000000000aa"
 ARTICLES = [
@@ -45,6 +47,11 @@ def bot_settings(fake: FakeDiscord, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
+def bot_parts(settings: Settings) -> tuple[Connection, BotConfig]:
+    """What `newsdesk bot` passes `run_bot`, built by the composition root."""
+    return build_connection(settings), build_bot_config(settings)
+
+
 @dataclass
 class RunningBot:
     task: asyncio.Task[int]
@@ -69,7 +76,13 @@ async def start_bot(fake: FakeDiscord, desk: FakeDesk) -> AsyncIterator[StartBot
         *, sync: bool = False, guild: int | None = None, wait: bool = True, **overrides: Any
     ) -> RunningBot:
         settings = bot_settings(fake, **overrides)
-        coro = run_bot_async(settings, desk, sync=sync, guild=guild, guild_ready_timeout=0.05)
+        coro = run_bot_async(
+            *bot_parts(settings),
+            desk,
+            sync=sync,
+            guild=guild,
+            guild_ready_timeout=0.05,
+        )
         bot = RunningBot(asyncio.create_task(coro))
         running.append(bot)
         if wait:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from bot.types import BusyError, Turn
+from devtools.fake_discord import payloads as p
+from devtools.fake_discord.server import FakeDiscord, InteractionState
 from tests.bot.fakes import FakeDesk, answer, source
-from tests.discord import payloads as p
-from tests.discord.conftest import ROVERS, TRAM, RunningBot, StartBot
-from tests.discord.fake_discord import FakeDiscord, InteractionState
+from tests.bot.transports.discord.conftest import ROVERS, TRAM, RunningBot, StartBot
 
 DEFERRED = 5
 EPHEMERAL = 1 << 6

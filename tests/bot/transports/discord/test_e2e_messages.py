@@ -9,10 +9,10 @@ from itertools import pairwise
 import pytest
 
 from bot.types import BusyError, Turn
+from devtools.fake_discord import payloads as p
+from devtools.fake_discord.server import FakeDiscord, Recorded
 from tests.bot.fakes import FakeDesk, answer, source
-from tests.discord import payloads as p
-from tests.discord.conftest import RunningBot, StartBot, mention
-from tests.discord.fake_discord import FakeDiscord, Recorded
+from tests.bot.transports.discord.conftest import RunningBot, StartBot, mention
 
 
 def answers(fake: FakeDiscord, channel: int = p.CHANNEL_ID) -> list[dict[str, object]]:

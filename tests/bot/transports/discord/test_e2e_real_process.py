@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.discord import payloads as p
-from tests.discord.conftest import mention
-from tests.discord.fake_discord import FakeDiscord
-from tests.discord.process import build_index, start_bot_process, stop_bot_process
+from devtools.fake_discord import payloads as p
+from devtools.fake_discord.process import build_index, start_bot_process, stop_bot_process
+from devtools.fake_discord.server import FakeDiscord
+from tests.bot.transports.discord.conftest import mention
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 

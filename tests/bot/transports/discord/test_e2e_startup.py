@@ -7,12 +7,12 @@ import logging
 
 import pytest
 
-from bot.discord_app import MESSAGE_CONTENT_MISSING, run_bot, run_bot_async
+from bot.transports.discord.client import MESSAGE_CONTENT_MISSING, run_bot, run_bot_async
+from devtools.fake_discord import payloads as p
+from devtools.fake_discord.server import MESSAGE_CONTENT, FakeDiscord
 from newsdesk.settings import Settings
 from tests.bot.fakes import FakeDesk
-from tests.discord import payloads as p
-from tests.discord.conftest import StartBot, bot_settings, mention
-from tests.discord.fake_discord import MESSAGE_CONTENT, FakeDiscord
+from tests.bot.transports.discord.conftest import StartBot, bot_parts, bot_settings, mention
 
 
 async def test_login_identifies_with_the_intents_it_needs(
@@ -31,7 +31,7 @@ async def test_login_identifies_with_the_intents_it_needs(
 
 def test_a_missing_token_is_one_clear_line(fake: FakeDiscord, desk: FakeDesk) -> None:
     err = io.StringIO()
-    assert run_bot(Settings(), desk, stderr=err) == 1
+    assert run_bot(*bot_parts(Settings()), desk, stderr=err) == 1
     assert err.getvalue() == "error: NEWSDESK_DISCORD_TOKEN is not set; put the bot token in .env\n"
 
 
@@ -41,7 +41,7 @@ async def test_a_rejected_token_is_one_clear_line(
     err = io.StringIO()
     settings = bot_settings(fake, discord_token="wrong")
     with caplog.at_level(logging.WARNING):
-        code = await run_bot_async(settings, desk, stderr=err)
+        code = await run_bot_async(*bot_parts(settings), desk, stderr=err)
     assert code == 1
     assert err.getvalue() == (
         "error: Discord rejected NEWSDESK_DISCORD_TOKEN; copy the token again\n"
@@ -52,7 +52,7 @@ async def test_a_rejected_token_is_one_clear_line(
 async def test_an_unreachable_discord_is_one_clear_line(desk: FakeDesk) -> None:
     err = io.StringIO()
     settings = Settings(discord_token="t", discord_api_base="http://127.0.0.1:9/api/v10")
-    assert await run_bot_async(settings, desk, stderr=err) == 1
+    assert await run_bot_async(*bot_parts(settings), desk, stderr=err) == 1
     assert err.getvalue().startswith("error: cannot reach Discord at http://127.0.0.1:9/api/v10")
 
 

@@ -2,29 +2,25 @@ from __future__ import annotations
 
 import asyncio
 from itertools import pairwise
-from unittest.mock import AsyncMock, Mock, create_autospec
+from unittest.mock import AsyncMock
 
-import discord
 import pytest
 
-from bot.discord_cog import DeskHandlers, DeskRules
-from bot.discord_logic import (
+from bot.transports.discord.rules import (
     ChainMessage,
     Cooldown,
     MessageFacts,
     Streamer,
     autocomplete_choices,
     channel_allowed,
-    looks_like_article_id,
     quote_question,
-    resolve_article,
     should_answer,
     strip_mentions,
     thread_name,
     turns_from_chain,
 )
 from bot.types import Turn
-from tests.bot.fakes import FakeDesk, record
+from tests.bot.fakes import record
 
 BOT = 99
 
@@ -91,27 +87,24 @@ def bot(text: str) -> ChainMessage:
 
 
 @pytest.mark.parametrize(
-    ("chain", "limit", "expected"),
+    ("chain", "expected"),
     [
-        ([], 3, ()),
-        ([user("q1"), bot("a1")], 3, (Turn("q1", "a1"),)),
-        ([user("q1"), bot("a1 part"), bot("two")], 3, (Turn("q1", "a1 part\n\ntwo"),)),
-        ([bot("> q1\na1"), user("q2"), bot("a2")], 3, (Turn("q1", "a1"), Turn("q2", "a2"))),
-        ([user("q1"), bot("a1"), user("q2"), bot("a2")], 1, (Turn("q2", "a2"),)),
-        ([user("q1"), bot("a1")], 0, ()),
-        ([bot("orphan answer"), user("q")], 3, ()),
-        ([user("q1"), user("q1 again"), bot("a1")], 3, (Turn("q1 again", "a1"),)),
+        ([], ()),
+        ([user("q1"), bot("a1")], (Turn("q1", "a1"),)),
+        ([user("q1"), bot("a1 part"), bot("two")], (Turn("q1", "a1 part\n\ntwo"),)),
+        ([bot("> q1\na1"), user("q2"), bot("a2")], (Turn("q1", "a1"), Turn("q2", "a2"))),
+        ([user("q1"), bot("a1"), user("q2"), bot("a2")], (Turn("q1", "a1"), Turn("q2", "a2"))),
+        ([bot("orphan answer"), user("q")], ()),
+        ([user("q1"), user("q1 again"), bot("a1")], (Turn("q1 again", "a1"),)),
     ],
 )
-def test_turns_from_chain(
-    chain: list[ChainMessage], limit: int, expected: tuple[Turn, ...]
-) -> None:
-    assert turns_from_chain(chain, limit) == expected
+def test_turns_from_chain(chain: list[ChainMessage], expected: tuple[Turn, ...]) -> None:
+    assert turns_from_chain(chain) == expected
 
 
 def test_quoted_question_round_trips_through_a_chain() -> None:
     text = quote_question("what   about\nrates?") + "They rose [1]."
-    assert turns_from_chain([bot(text)], 3) == (Turn("what about rates?", "They rose [1]."),)
+    assert turns_from_chain([bot(text)]) == (Turn("what about rates?", "They rose [1]."),)
 
 
 def test_names_fit_discord() -> None:
@@ -125,15 +118,6 @@ def test_autocomplete_choices_are_limited() -> None:
     assert len(choices) == 25
     assert all(len(name) <= 100 and len(value) <= 100 for name, value in choices)
     assert choices[0][1] == f"{0:016x}"
-
-
-def test_resolve_article() -> None:
-    records = [record("1a2b3c4d5e6f7a8b", "Tram line  approved")]
-    assert resolve_article("1a2b3c4d5e6f7a8b", records) is records[0]
-    assert resolve_article("tram line approved", records) is records[0]
-    assert resolve_article("tram", records) is None
-    assert looks_like_article_id("1a2b3c4d5e6f7a8b")
-    assert not looks_like_article_id("tram line")
 
 
 async def test_streamer_edits_at_most_once_per_interval() -> None:
@@ -164,47 +148,3 @@ async def test_a_failing_edit_does_not_stop_the_stream() -> None:
     await asyncio.sleep(0.05)
     await streamer.close()
     assert edit.call_count == 2
-
-
-def handlers() -> DeskHandlers:
-    client = create_autospec(discord.Client, spec_set=True, instance=True)
-    client.user = Mock(spec_set=discord.ClientUser, id=BOT)
-    return DeskHandlers(client, FakeDesk(), DeskRules())
-
-
-def message(
-    *,
-    mentions: list[int],
-    channel: object,
-    author_bot: bool = False,
-    referenced_author: int | None = None,
-) -> discord.Message:
-    msg = Mock(spec_set=discord.Message)
-    msg.author = Mock(spec_set=discord.Member, id=1, bot=author_bot)
-    msg.channel = channel
-    msg.mentions = [Mock(spec_set=discord.User, id=i) for i in mentions]
-    if referenced_author is None:
-        msg.reference = None
-    else:
-        resolved = Mock(spec_set=discord.Message)
-        resolved.author = Mock(spec_set=discord.User, id=referenced_author)
-        msg.reference = Mock(spec_set=discord.MessageReference, resolved=resolved)
-    return msg
-
-
-def test_facts_of_a_mention_in_a_text_channel() -> None:
-    channel = Mock(spec_set=discord.TextChannel, id=10)
-    found = handlers().facts(message(mentions=[BOT], channel=channel))
-    assert found == MessageFacts(1, False, 10, None, mentions_bot=True)
-
-
-def test_facts_of_a_reply_in_the_bots_thread() -> None:
-    thread = Mock(spec_set=discord.Thread, id=20, parent_id=10, owner_id=BOT)
-    found = handlers().facts(message(mentions=[], channel=thread, referenced_author=BOT))
-    assert found == MessageFacts(1, False, 20, 10, replies_to_bot=True, in_bot_thread=True)
-
-
-def test_facts_of_someone_elses_thread() -> None:
-    thread = Mock(spec_set=discord.Thread, id=20, parent_id=10, owner_id=5)
-    found = handlers().facts(message(mentions=[], channel=thread, referenced_author=5))
-    assert not should_answer(found, ())
