@@ -121,6 +121,24 @@ def test_ask_json_contract_when_not_covered(
     }
 
 
+@pytest.mark.parametrize(
+    ("question", "message"), [("   ", "ask a question"), ("why " * 200, "the limit is 500")]
+)
+def test_a_bad_question_is_one_clear_line(runner: CliRunner, question: str, message: str) -> None:
+    code, out, err = run(runner, "ask", question, "--json")
+    assert (code, out) == (1, "")
+    assert message in err and "Traceback" not in err
+
+
+def test_ask_folds_the_whitespace_of_the_question(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(runner, "index", "add", str(SAMPLES))
+    monkeypatch.setenv("NEWSDESK_MIN_RELEVANCE", "0.99")
+    code, out, _ = run(runner, "ask", "  Who won   the 2022 World Cup? ", "--json")
+    assert code == 0 and json.loads(out)["question"] == "Who won the 2022 World Cup?"
+
+
 def test_bot_without_a_token_is_one_clear_line(runner: CliRunner) -> None:
     code, _, err = run(runner, "bot")
     assert code == 1 and "NEWSDESK_DISCORD_TOKEN" in err and "Traceback" not in err
