@@ -1,7 +1,8 @@
 """The composition root: the one place that turns `Settings` into working parts.
 
-Every `build_*` lives here, and only `newsdesk/` reads `Settings`: the parts below take plain
-values. Nothing here runs at import time; each entry point (CLI command, bot) builds what it uses.
+Every `build_*` of the bot lives here (the embedder's choice is still `index.embed.build_embedder`),
+and only `newsdesk/` reads `Settings`: the parts below take plain values. Nothing here runs at
+import time; each entry point (CLI command, bot) builds what it uses.
 """
 
 from __future__ import annotations

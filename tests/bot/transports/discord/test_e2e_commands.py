@@ -103,6 +103,14 @@ async def test_summarise_by_exact_title(fake: FakeDiscord, desk: FakeDesk, bot: 
     assert [c.args for c in desk.calls if c.method == "summarise"] == [(TRAM,)]
 
 
+async def test_summarise_by_a_fuzzy_title_like_the_cli(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
+    state = await fake.slash("summarise", [opt("article", "tram line aproved")])
+    await fake.wait_for(lambda: finished(fake, state))
+    assert [c.args for c in desk.calls if c.method == "summarise"] == [(TRAM,)]
+
+
 async def test_summarise_of_an_unknown_id_is_an_ephemeral_error(
     fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
 ) -> None:
