@@ -13,7 +13,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from index.errors import NewsdeskError
 from index.models import Article, ArticleRecord, Chunk
+from index.sqlite_db import open_db
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -37,11 +39,19 @@ _RECORD = (
 
 class Catalog:
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_db(path, ("PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"))
+        if not self._db.read_only:
+            self._db.executescript(_SCHEMA)
+
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only because the data folder may not be written (or its disk is full)."""
+        return self._db.read_only
+
+    def refuse_writes(self) -> None:
+        """Raise what makes this catalog read-only, if it is."""
+        if self._db.why_read_only is not None:
+            raise self._db.why_read_only
 
     def close(self) -> None:
         self._db.close()
@@ -181,6 +191,8 @@ class Catalog:
         return None if row is None else (str(row[0]), bool(row[1]))
 
     def cache_summary(self, content_hash: str, summary: str, grounded: bool) -> None:
+        if self.read_only:
+            return  # a cache: a read-only data folder just goes without
         self._db.execute(
             "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)", (content_hash, summary, grounded)
         )
@@ -197,7 +209,7 @@ class Catalog:
         """'' when SQLite finds the file sound, else its first complaint."""
         try:
             rows = self._db.execute("PRAGMA quick_check(5)").fetchall()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, NewsdeskError) as exc:
             return str(exc)
         problems = [str(r[0]) for r in rows if r[0] != "ok"]
         return "; ".join(problems)

@@ -7,14 +7,17 @@ an article is written beside the old one and becomes visible only when the catal
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from index.errors import StoreUnavailableError
+from index.errors import DiskFullError, NewsdeskError, StoreBrokenError, StoreUnavailableError
 from index.models import Chunk
 
 if TYPE_CHECKING:
@@ -70,7 +73,8 @@ class ChunkStore:
                 except (ValueError, OSError) as exc:
                     raise StoreUnavailableError(self._url, _short(exc)) from exc
             else:
-                self._client = self._persistent(chromadb, settings)
+                with self._errors():
+                    self._client = self._persistent(chromadb, settings)
         return self._client
 
     def _persistent(self, chromadb: Any, settings: Any) -> Any:
@@ -94,6 +98,11 @@ class ChunkStore:
         self.read_only = True
         return chromadb.PersistentClient(path=str(copy), settings=settings)
 
+    @property
+    def remote(self) -> bool:
+        """A Chroma server (not ours to move or delete), rather than the embedded store."""
+        return bool(self._url)
+
     def refresh(self) -> None:
         """Drop cached handles so the next call sees what another process wrote."""
         if self._client is not None and not self._url:
@@ -116,12 +125,11 @@ class ChunkStore:
                 else:
                     got = client.get_collection(name, embedding_function=None)
             except Exception as exc:
-                if self._url and _is_connection_error(exc):
-                    raise StoreUnavailableError(self._url, _short(exc)) from exc
-                if not create and _is_not_found(exc):
-                    raise MissingCollectionError(name) from exc
-                raise
-            self._collections[name] = got
+                error = self._translate(exc, "" if create else name)
+                if error is exc:
+                    raise
+                raise error from exc
+            self._collections[name] = _Guarded(got, lambda: self._errors(name))
         return self._collections[name]
 
     def exists(self, name: str) -> bool:
@@ -144,22 +152,52 @@ class ChunkStore:
         step = self.max_batch()
         for start in range(0, len(chunks), step):  # the store's own limit, however big an article
             part = chunks[start : start + step]
-            collection.upsert(
-                ids=[record_id(c, hashes[c.article_id]) for c in part],
-                embeddings=vectors[start : start + step],
-                documents=[c.text for c in part],
-                metadatas=[
-                    {
-                        "article_id": c.article_id,
-                        "content_hash": hashes[c.article_id],
-                        "chunk_id": c.chunk_id,
-                        "ordinal": c.ordinal,
-                        "start": c.start,
-                        "end": c.end,
-                    }
-                    for c in part
-                ],
-            )
+            with self._errors(name):
+                collection.upsert(
+                    ids=[record_id(c, hashes[c.article_id]) for c in part],
+                    embeddings=vectors[start : start + step],
+                    documents=[c.text for c in part],
+                    metadatas=[
+                        {
+                            "article_id": c.article_id,
+                            "content_hash": hashes[c.article_id],
+                            "chunk_id": c.chunk_id,
+                            "ordinal": c.ordinal,
+                            "start": c.start,
+                            "end": c.end,
+                        }
+                        for c in part
+                    ],
+                )
+
+    @contextmanager
+    def _errors(self, name: str = "") -> Iterator[None]:
+        """Chroma's failures as Newsdesk errors: full disk, unreachable server, missing
+        collection, or a store that no longer works (rebuilt by `index check --repair`)."""
+        try:
+            yield
+        except (MissingCollectionError, NewsdeskError):
+            raise
+        except Exception as exc:
+            error = self._translate(exc, name)
+            if error is exc:
+                raise
+            raise error from exc
+
+    def _translate(self, exc: Exception, name: str) -> Exception:
+        text = str(exc).lower()
+        where = self._url or str(self._path)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            return DiskFullError(self._path.parent, exc.strerror or "the disk is full")
+        if any(w in text for w in ("no space", "disk is full", "disk full", "disk i/o")):
+            return DiskFullError(self._path.parent)
+        if self._url and _is_connection_error(exc):
+            return StoreUnavailableError(self._url, _short(exc))
+        if name and _is_not_found(exc):
+            return MissingCollectionError(name)
+        if type(exc).__name__ in ("InternalError", "ChromaError") or "database" in text:
+            return StoreBrokenError(where, _short(exc))
+        return exc
 
     def max_batch(self) -> int:
         """How many records one write may carry (Chroma's `get_max_batch_size`)."""
@@ -240,7 +278,19 @@ class ChunkStore:
 
     def collections(self) -> list[str]:
         """The names of every collection in the store."""
-        return sorted(str(getattr(c, "name", c)) for c in self._connect().list_collections())
+        with self._errors():
+            listed = self._connect().list_collections()
+        return sorted(str(getattr(c, "name", c)) for c in listed)
+
+    def set_aside(self) -> Path | None:
+        """Move a broken embedded store's folder aside (kept, renamed) so a fresh one can be
+        built from the catalog; None for a server store (which is not ours to move)."""
+        if self._url or not self._path.exists():
+            return None
+        self.refresh()
+        aside = self._path.with_name(f"chroma.broken-{int(time.time())}")
+        self._path.rename(aside)
+        return aside
 
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
@@ -253,6 +303,25 @@ class ChunkStore:
         if self._url or not self._path.exists():
             return 0
         return sum(p.stat().st_size for p in self._path.rglob("*") if p.is_file())
+
+
+class _Guarded:
+    """A Chroma object whose method calls fail as Newsdesk errors (see `ChunkStore._errors`)."""
+
+    def __init__(self, target: Any, errors: Any) -> None:
+        self._target = target
+        self._errors = errors
+
+    def __getattr__(self, attr: str) -> Any:
+        value = getattr(self._target, attr)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            with self._errors():
+                return value(*args, **kwargs)
+
+        return call
 
 
 def _is_not_found(exc: BaseException) -> bool:
