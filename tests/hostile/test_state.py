@@ -193,6 +193,7 @@ def _without_write_access() -> list[str]:
     return [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner"]
 
 
+@pytest.mark.slow  # seven real processes
 @pytest.mark.parametrize(
     ("argv", "code", "says"),
     [
@@ -260,6 +261,7 @@ echo "== check"; newsdesk index check 2>&1
 """
 
 
+@pytest.mark.slow  # real processes on a real (tiny) file system
 def test_a_full_disk_is_one_line_and_loses_nothing(tmp_path: Path) -> None:
     """On a real full file system (a small tmpfs in a private mount namespace, gone when the
     script ends): `index add` says so in one line, reading still works and nothing is lost.

@@ -18,6 +18,9 @@ from index.models import Article, stable_id
 from newsdesk.app import App
 from newsdesk.settings import Settings
 from tests.conftest import ROOT
+from tests.servers import server_env
+
+pytestmark = pytest.mark.usefixtures("every_store")  # embedded and a Chroma server
 
 
 def test_add_indexes_articles_and_chunks(app: App, articles: list[Article]) -> None:
@@ -126,7 +129,7 @@ def test_kill_9_during_add_leaves_nothing_visible_and_a_rerun_completes(
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **server_env(settings)},
     )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "UPSERTED"
@@ -180,6 +183,7 @@ def test_a_running_reader_sees_what_the_cli_adds_in_another_process(
         "NEWSDESK_DATA_DIR": str(settings.data_dir),
         "NEWSDESK_EMBEDDER": "hashing",
         "PYTHONPATH": str(ROOT),
+        **server_env(settings),
     }
     done = subprocess.run(
         [sys.executable, "-m", "newsdesk", "index", "add", str(page)],
