@@ -189,19 +189,32 @@ def _store_findings(
 
 def _catalog_findings(index: Index) -> list[Finding]:
     """The catalog file's own integrity, and its lexical index against its chunks."""
-    out: list[Finding] = []
     damage = index.catalog.integrity()
-    if damage:
-        out.append(
+    if not damage:
+        return []
+    if all("lexical" in part for part in damage.split("; ")):
+        return [
             Finding(
-                "catalog-damaged",
-                f"the catalog file is damaged ({damage})",
-                "restore it from a backup, or move it aside and re-add your sources with "
-                "`newsdesk index add` (--repair cannot rebuild lost catalog rows)",
-                repairable=False,
+                "lexical-mismatch",
+                f"the lexical (word) index disagrees with the chunks ({damage})",
+                "--repair rebuilds the lexical index from the chunks",
+                repairable=True,
             )
+        ]
+    return [
+        Finding(
+            "catalog-damaged",
+            f"the catalog file is damaged ({damage})",
+            "restore it from a backup, or move it aside and re-add your sources with "
+            "`newsdesk index add` (--repair cannot rebuild lost catalog rows)",
+            repairable=False,
         )
-    return out
+    ]
+
+
+def _repair_lexical(index: Index) -> str:
+    index.catalog.rebuild_lexical()
+    return "rebuilt the lexical index"
 
 
 def _expected(index: Index) -> dict[str, Chunk]:
@@ -362,6 +375,7 @@ def _repair_chunkless(index: Index) -> str:
 _EMBEDS = frozenset({"vectors-gone", "missing-vectors", "chunkless-articles", "store-broken"})
 _REPAIRS = {
     "store-broken": _repair_store,
+    "lexical-mismatch": _repair_lexical,
     "interrupted-rebuild": _repair_interrupted,
     "interrupted-add": _repair_interrupted,
     "vectors-gone": _repair_vectors_gone,
