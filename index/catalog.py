@@ -87,6 +87,10 @@ class Catalog(Protocol):
         """Every chunk, by article and ordinal."""
         ...
 
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        """One article's chunks, in order ([] for an unknown id)."""
+        ...
+
     def counts(self) -> tuple[int, int]:
         """(articles, chunks)."""
         ...

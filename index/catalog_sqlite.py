@@ -224,6 +224,12 @@ class SqliteCatalog:
         ).fetchall()
         return [Chunk(*row) for row in rows]
 
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        rows = self._db.execute(
+            f"SELECT {_CHUNK} FROM chunks WHERE article_id = ? ORDER BY ordinal", (article_id,)
+        ).fetchall()
+        return [Chunk(*row) for row in rows]
+
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
