@@ -19,10 +19,18 @@ from tests.index.catalog_data import CAFE, FLOOD, TRAM, article, ids, put
 Opener = Callable[[], Catalog]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.slow, pytest.mark.server])]
+)
 def open_catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
     if request.param == "sqlite":
         return lambda: SqliteCatalog(tmp_path / "catalog.sqlite3")
+    if request.param == "postgres":  # a fresh database on the session's real PostgreSQL
+        from index.catalog_pg import PostgresCatalog
+        from tests.servers import new_database
+
+        url = new_database(request.getfixturevalue("postgres_server"))
+        return lambda: PostgresCatalog(url)
     raise AssertionError(request.param)
 
 
