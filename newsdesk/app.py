@@ -56,7 +56,6 @@ class App:
     @cached_property
     def index(self) -> Index:
         s = self.settings
-        s.data_dir.mkdir(parents=True, exist_ok=True)
         catalog, lock = build_catalog(s)
         return Index(
             s.data_dir,
