@@ -193,6 +193,15 @@ class Catalog:
             rows.extend(self._db.execute(f"{prefix}({marks})", part).fetchall())
         return rows
 
+    def integrity(self) -> str:
+        """'' when SQLite finds the file sound, else its first complaint."""
+        try:
+            rows = self._db.execute("PRAGMA quick_check(5)").fetchall()
+        except sqlite3.DatabaseError as exc:
+            return str(exc)
+        problems = [str(r[0]) for r in rows if r[0] != "ok"]
+        return "; ".join(problems)
+
     def disk_bytes(self) -> int:
         row = self._db.execute("PRAGMA database_list").fetchone()
         path = Path(row[2]) if row and row[2] else None

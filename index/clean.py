@@ -217,3 +217,13 @@ def _repeat_bonus(words: list[str], i: int) -> float:
         elif _stem(raw) in topics:
             best = max(best, 2.5 - 0.5 * distance)
     return best
+
+
+def valid_unicode(text: str) -> str:
+    """`text` made encodable: bytes that were not UTF-8 (carried as surrogates, e.g. from argv)
+    and lone surrogates become U+FFFD, so tokenizers and the model never see invalid text."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
+        raw = text.encode("utf-8", "surrogatepass")
+    return raw.decode("utf-8", "replace")

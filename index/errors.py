@@ -38,3 +38,23 @@ class ArticleNotFoundError(NewsdeskError):
 class EmptyIndexError(NewsdeskError):
     def __init__(self) -> None:
         super().__init__("nothing is indexed yet; add articles with `newsdesk index add SOURCE`")
+
+
+class StoreUnavailableError(NewsdeskError):
+    """The vector store (a Chroma server) cannot be reached."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            f"cannot reach the Chroma server at {where} ({reason}); start it "
+            "(`chroma run --path DIR --port PORT`) or unset NEWSDESK_CHROMA_URL to use the "
+            "embedded store"
+        )
+
+
+class IndexDamagedError(NewsdeskError):
+    """The index's parts disagree (e.g. vectors gone while the catalog lists articles): answers
+    from it would be silently wrong, so nothing is answered until it is repaired."""
+
+    def __init__(self, problem: str, fix: str = "run `newsdesk index check --repair`") -> None:
+        super().__init__(f"the index is damaged: {problem}; {fix}")
+        self.problem = problem

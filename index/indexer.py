@@ -20,9 +20,9 @@ from filelock import FileLock
 from index.catalog import Catalog
 from index.chunk import chunk_article
 from index.embed import Embedder
-from index.errors import EmbedderMismatchError
+from index.errors import EmbedderMismatchError, IndexDamagedError
 from index.models import Article, Chunk, IndexStats
-from index.store import ChunkStore
+from index.store import ChunkStore, MissingCollectionError
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,18 @@ class Index:
         self._chunk_tokens = chunk_tokens
         self._overlap = overlap
 
+    @property
+    def write_lock(self) -> FileLock:
+        """Held by every write (and by `index check`), across processes."""
+        return self._lock
+
+    def recover(self) -> None:
+        """Remove what an interrupted write left behind (call holding `write_lock`)."""
+        self._recover()
+
+    def new_collection_name(self) -> str:
+        return self._new_collection_name()
+
     # --- reading -------------------------------------------------------------------------------
     def collection(self) -> str:
         """The active collection (the one the chunk rows describe); "" before any write."""
@@ -67,6 +79,27 @@ class Index:
         built_with = self.catalog.get_meta("embedder")
         if built_with is not None and built_with != self.embedder.name:
             raise EmbedderMismatchError(built_with, self.embedder.name)
+
+    def quick_check(self) -> None:
+        """The cheap part of `index check`, run before answering: the embedder matches and the
+        vector store holds at least one vector per catalogued chunk (a write only ever has more,
+        never fewer), so a deleted or emptied store is refused rather than answered from."""
+        self.check_embedder()
+        articles, chunks = self.catalog.counts()
+        if not chunks:
+            return
+        collection = self.collection()
+        try:
+            vectors = self.store.count(collection) if collection else 0
+        except MissingCollectionError:
+            vectors = -1
+        if vectors < 0 or not collection:
+            raise IndexDamagedError(
+                f"the catalog lists {articles} articles ({chunks} chunks) but their vectors are "
+                f"gone (no collection {collection!r} in the vector store)"
+            )
+        if vectors < chunks:
+            raise IndexDamagedError(f"{chunks - vectors} of {chunks} chunks have no vector")
 
     def stats(self) -> IndexStats:
         articles, chunks = self.catalog.counts()

@@ -20,6 +20,20 @@ def stable_id(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
+def http_url(url: object) -> str | None:
+    """`url` if it is an absolute http(s) URL, else None: `javascript:`, `data:`, `file:` and
+    relative links are never stored or shown (the one rule; Article and ArticleRecord apply it)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    scheme, sep, rest = url.partition(":")
+    if not sep or scheme.lower() not in ("http", "https") or not rest.startswith("//"):
+        return None
+    if any(ord(ch) < 33 for ch in url):  # whitespace or controls inside: not a clean link
+        return None
+    return url
+
+
 @dataclass(frozen=True)
 class Article:
     """One cleaned news article, ready to chunk and index."""
@@ -35,6 +49,8 @@ class Article:
     content_hash: str = ""
 
     def __post_init__(self) -> None:
+        if self.url is not None and http_url(self.url) != self.url:
+            object.__setattr__(self, "url", http_url(self.url))
         if not self.content_hash:
             object.__setattr__(self, "content_hash", content_hash(self.title, self.text))
 
@@ -65,6 +81,10 @@ class ArticleRecord:
     content_hash: str
     chunks: int
     indexed_at: float
+
+    def __post_init__(self) -> None:
+        if self.url is not None and http_url(self.url) != self.url:
+            object.__setattr__(self, "url", http_url(self.url))
 
 
 @dataclass(frozen=True)

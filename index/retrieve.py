@@ -10,9 +10,12 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from index.clean import valid_unicode
+from index.errors import IndexDamagedError
 from index.indexer import Index
 from index.lexical import LexicalIndex
 from index.models import Chunk, Retrieved
+from index.store import MissingCollectionError
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,11 @@ class Retriever:
     def search(
         self, query: str, k: int | None = None, *, threshold: bool = True
     ) -> list[Retrieved]:
-        """The best chunks for `query`, at most `per_article` an article; [] if none is relevant."""
+        """The best chunks for `query`, at most `per_article` an article; [] if none is relevant.
+
+        Raises `IndexDamagedError` rather than return [] from an index whose vectors are gone.
+        """
+        query = valid_unicode(query)
         with self._lock:
             self._index.check_embedder()
             self._refresh()
@@ -47,7 +54,11 @@ class Retriever:
             if not collection:
                 return []
             vector = self._index.embedder.embed([query])[0]
-            dense = self._index.store.query(collection, vector, cfg.candidates)
+            try:
+                dense = self._index.store.query(collection, vector, cfg.candidates)
+            except MissingCollectionError as exc:
+                self._generation = -1  # check again next time
+                raise IndexDamagedError(f"the vector collection {collection!r} is gone") from exc
             visible = self._index.catalog.hashes({h.chunk.article_id for h in dense})
             dense = [h for h in dense if visible.get(h.chunk.article_id) == h.content_hash]
             lexical = self._lexical.search(query, cfg.candidates)
@@ -112,6 +123,7 @@ class Retriever:
         if generation == self._generation:
             return
         self._index.store.refresh()
+        self._index.quick_check()
         titles = {r.article_id: r.title for r in self._index.catalog.records()}
         self._lexical = LexicalIndex(self._index.catalog.chunks(), titles)
         self._generation = generation

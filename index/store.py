@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from index.errors import StoreUnavailableError
 from index.models import Chunk
 
 if TYPE_CHECKING:
@@ -34,6 +35,10 @@ def record_id(chunk: Chunk, content_hash: str) -> str:
     return f"{chunk.chunk_id}@{content_hash[:16]}"
 
 
+class MissingCollectionError(LookupError):
+    """A collection that was read does not exist (its data folder was deleted or replaced)."""
+
+
 class ChunkStore:
     """Named collections of chunk vectors (cosine space) in an embedded or remote Chroma."""
 
@@ -42,6 +47,7 @@ class ChunkStore:
         self._url = chroma_url
         self._client: Any = None
         self._collections: dict[str, Any] = {}
+        self.read_only = False  # True when serving a read-only data folder from a copy
 
     def _connect(self) -> Any:
         if self._client is None:
@@ -54,15 +60,39 @@ class ChunkStore:
                 from urllib.parse import urlparse
 
                 url = urlparse(self._url)
-                self._client = chromadb.HttpClient(
-                    host=url.hostname or "localhost",
-                    port=url.port or 8000,
-                    ssl=url.scheme == "https",
-                    settings=settings,
-                )
+                try:
+                    self._client = chromadb.HttpClient(
+                        host=url.hostname or "localhost",
+                        port=url.port or 8000,
+                        ssl=url.scheme == "https",
+                        settings=settings,
+                    )
+                except (ValueError, OSError) as exc:
+                    raise StoreUnavailableError(self._url, _short(exc)) from exc
             else:
-                self._client = chromadb.PersistentClient(path=str(self._path), settings=settings)
+                self._client = self._persistent(chromadb, settings)
         return self._client
+
+    def _persistent(self, chromadb: Any, settings: Any) -> Any:
+        """The embedded store. Chroma always opens its files for writing, so a data folder we
+        may only read is served from a private temporary copy (reading needs no write access)."""
+        try:
+            return chromadb.PersistentClient(path=str(self._path), settings=settings)
+        except Exception as exc:
+            if "readonly" not in str(exc).lower().replace("-", ""):
+                raise
+        import atexit
+        import shutil
+        import tempfile
+
+        copy = Path(tempfile.mkdtemp(prefix="newsdesk-readonly-")) / "chroma"
+        shutil.copytree(self._path, copy, copy_function=shutil.copyfile)
+        for folder, _, _ in os.walk(copy):
+            os.chmod(folder, 0o700)  # copytree kept the folders' read-only modes
+        atexit.register(shutil.rmtree, copy.parent, ignore_errors=True)
+        log.info("read-only data folder: reading vectors from a copy path=%s", copy)
+        self.read_only = True
+        return chromadb.PersistentClient(path=str(copy), settings=settings)
 
     def refresh(self) -> None:
         """Drop cached handles so the next call sees what another process wrote."""
@@ -73,12 +103,33 @@ class ChunkStore:
         self._client = None
         self._collections.clear()
 
-    def _collection(self, name: str) -> Any:
+    def _collection(self, name: str, *, create: bool = True) -> Any:
+        """The collection `name`; reading (`create=False`) never creates an empty one, so a
+        deleted store is noticed instead of looking like an index that covers nothing."""
         if name not in self._collections:
-            self._collections[name] = self._connect().get_or_create_collection(
-                name, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
+            client = self._connect()
+            try:
+                if create:
+                    got = client.get_or_create_collection(
+                        name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                    )
+                else:
+                    got = client.get_collection(name, embedding_function=None)
+            except Exception as exc:
+                if self._url and _is_connection_error(exc):
+                    raise StoreUnavailableError(self._url, _short(exc)) from exc
+                if not create and _is_not_found(exc):
+                    raise MissingCollectionError(name) from exc
+                raise
+            self._collections[name] = got
         return self._collections[name]
+
+    def exists(self, name: str) -> bool:
+        try:
+            self._collection(name, create=False)
+        except MissingCollectionError:
+            return False
+        return True
 
     def upsert(
         self,
@@ -89,25 +140,33 @@ class ChunkStore:
     ) -> None:
         if not chunks:
             return
-        self._collection(name).upsert(
-            ids=[record_id(c, hashes[c.article_id]) for c in chunks],
-            embeddings=vectors,
-            documents=[c.text for c in chunks],
-            metadatas=[
-                {
-                    "article_id": c.article_id,
-                    "content_hash": hashes[c.article_id],
-                    "chunk_id": c.chunk_id,
-                    "ordinal": c.ordinal,
-                    "start": c.start,
-                    "end": c.end,
-                }
-                for c in chunks
-            ],
-        )
+        collection = self._collection(name)
+        step = self.max_batch()
+        for start in range(0, len(chunks), step):  # the store's own limit, however big an article
+            part = chunks[start : start + step]
+            collection.upsert(
+                ids=[record_id(c, hashes[c.article_id]) for c in part],
+                embeddings=vectors[start : start + step],
+                documents=[c.text for c in part],
+                metadatas=[
+                    {
+                        "article_id": c.article_id,
+                        "content_hash": hashes[c.article_id],
+                        "chunk_id": c.chunk_id,
+                        "ordinal": c.ordinal,
+                        "start": c.start,
+                        "end": c.end,
+                    }
+                    for c in part
+                ],
+            )
+
+    def max_batch(self) -> int:
+        """How many records one write may carry (Chroma's `get_max_batch_size`)."""
+        return max(1, int(self._connect().get_max_batch_size()))
 
     def query(self, name: str, vector: NDArray[np.float32], k: int) -> list[StoredHit]:
-        collection = self._collection(name)
+        collection = self._collection(name, create=False)
         if k <= 0 or collection.count() == 0:
             return []
         result = collection.query(
@@ -138,7 +197,7 @@ class ChunkStore:
             return {}
         import numpy as np
 
-        got = self._collection(name).get(
+        got = self._collection(name, create=False).get(
             ids=[record_id(c, h) for c, h in ids], include=["embeddings", "metadatas"]
         )
         out: dict[str, float] = {}
@@ -159,7 +218,29 @@ class ChunkStore:
         )
 
     def count(self, name: str) -> int:
-        return int(self._collection(name).count())
+        """Records in collection `name`; `MissingCollectionError` if it does not exist."""
+        return int(self._collection(name, create=False).count())
+
+    def record_ids(self, name: str) -> set[str]:
+        """Every record id in collection `name` (paged, so any size works)."""
+        collection = self._collection(name, create=False)
+        ids: set[str] = set()
+        step = self.max_batch()
+        while True:
+            got = collection.get(include=[], limit=step, offset=len(ids))
+            ids.update(got["ids"])
+            if len(got["ids"]) < step:
+                return ids
+
+    def delete_ids(self, name: str, ids: Sequence[str]) -> None:
+        collection = self._collection(name, create=False)
+        step = self.max_batch()
+        for start in range(0, len(ids), step):
+            collection.delete(ids=list(ids[start : start + step]))
+
+    def collections(self) -> list[str]:
+        """The names of every collection in the store."""
+        return sorted(str(getattr(c, "name", c)) for c in self._connect().list_collections())
 
     def drop(self, name: str) -> None:
         self._collections.pop(name, None)
@@ -172,3 +253,19 @@ class ChunkStore:
         if self._url or not self._path.exists():
             return 0
         return sum(p.stat().st_size for p in self._path.rglob("*") if p.is_file())
+
+
+def _is_not_found(exc: BaseException) -> bool:
+    from chromadb.errors import NotFoundError
+
+    text = str(exc).lower()
+    return isinstance(exc, NotFoundError) or "does not exist" in text or "not found" in text
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__} {exc}".lower()
+    return any(w in text for w in ("connect", "connection", "timed out", "unreachable"))
+
+
+def _short(exc: BaseException) -> str:
+    return str(exc).strip().split("\n")[0][:200] or type(exc).__name__

@@ -30,6 +30,8 @@ def configure_logging(settings: Settings) -> None:
     )
     for noisy in ("chromadb", "httpx", "trafilatura", "discord.gateway"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # trafilatura warns "discarding data: None" for a page without text: we say so in one line
+    logging.getLogger("trafilatura.core").setLevel(max(logging.ERROR, logging.getLogger().level))
 
 
 class App:

@@ -19,7 +19,7 @@ from newsdesk.console import err, fail, guarded, load_settings, print_json, prog
 index_app = typer.Typer(
     help="Load, list, search and maintain the article index.", no_args_is_help=True
 )
-out = Console()
+out = Console(soft_wrap=True)
 
 
 def _app() -> App:
@@ -155,3 +155,37 @@ def search(
     for n, row in enumerate(rows, 1):
         out.print(f"[bold]{n}. {row['title']}[/bold]  score={row['score']:.3f}  {row['chunk_id']}")
         out.print(f"   {row['text'][:300]}", highlight=False)
+
+
+@index_app.command("check")
+def check(
+    repair: bool = typer.Option(False, "--repair", help="Fix what is safe to fix."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Check that the catalog, the vector store and the lexical index agree.
+
+    Says in plain words what is wrong and what fixes it; --repair re-embeds lost vectors from the
+    catalog's text, drops orphans and cleans up interrupted writes. Exit code 1 if problems remain.
+    """
+    from index.check import check as run_check
+    from index.check import repair as run_repair
+
+    app = _app()
+    report = guarded(lambda: (run_repair if repair else run_check)(app.index))
+    if as_json:
+        print_json(asdict(report) | {"ok": report.ok})
+    else:
+        vectors = "none (collection missing)" if report.vectors < 0 else str(report.vectors)
+        out.print(
+            f"catalog: {report.articles} articles, {report.chunks} chunks; "
+            f"vectors: {vectors} in {report.collection or '(no collection)'}; "
+            f"embedder: {report.embedder}",
+            highlight=False,
+        )
+        for line in report.repaired:
+            out.print(f"repaired: {line}", highlight=False)
+        for f in report.findings:
+            out.print(f"problem: {f.problem}\n  fix: {f.fix}", highlight=False)
+        out.print("ok: the index is consistent" if report.ok else "not ok", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)
