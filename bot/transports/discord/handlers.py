@@ -259,7 +259,7 @@ class Handlers:
 
 
 def _command_name(interaction: discord.Interaction) -> str:
-    data = interaction.data or {}
+    data: dict[str, object] = dict(interaction.data or {})
     return str(data.get("name") or "?").replace("`", "")
 
 

@@ -152,5 +152,3 @@ def test_articles_and_about() -> None:
         "2. second",
     ]
     assert format_about({"model": "m", "index_size": 3}) == "model: m\nindex size: 3"
-
-
