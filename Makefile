@@ -47,5 +47,8 @@ bench-answer: setup ## time the stages of an answer against a bare llama.cpp cal
 bench-summary: setup ## key-fact coverage and compression of summaries (lead-3, old, model, extractive)
 	$(BIN)/python bench/summary_bench.py --split test
 
+captures: setup ## PNGs of an answer, a refusal and a summary in Discord's layout and the terminal
+	$(BIN)/python docs/captures/make.py
+
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
