@@ -38,9 +38,10 @@ class Progress:
             noun = "question" if self.ahead == 1 else "questions"
             return f"⏳ In the queue: {self.ahead} {noun} ahead of yours…"
         if self.words:
+            words = "word" if self.words == 1 else "words"
             return (
                 f"✍️ Writing the {self.task} and checking it against the articles… "
-                f"({self.words} words so far)"
+                f"({self.words} {words} so far)"
             )
         if self.ahead == 0:
             return f"✍️ Your turn: reading the articles for the {self.task}…"

@@ -73,7 +73,8 @@ async def settled(fake: FakeDiscord, message_id: int, quiet: float = 1.5) -> Non
         if now != last:
             last, since = now, time.monotonic()
         content = now[0] or ""
-        if content and not content.startswith(BUSY_PREFIXES) and time.monotonic() - since > quiet:
+        busy = any(line.startswith(BUSY_PREFIXES) for line in content.splitlines())
+        if content and not busy and time.monotonic() - since > quiet:
             return
         await asyncio.sleep(0.2)
     raise TimeoutError(f"message {message_id} never settled")
@@ -124,7 +125,6 @@ async def discord_pages(data_dir: Path) -> dict[str, str]:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
         await fake.stop()
-        app.desk.close()
     return pages
 
 
