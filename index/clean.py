@@ -20,12 +20,16 @@ _MANY_BLANKS = re.compile(r"\n{4,}")
 
 # Inline junk that scrapers glue into running text: ad markers and view-count/relative-time tails.
 _AD_MARKER = re.compile(r"(?:(?<=\s)|^)(?:Advt|ADVT|ADVERTISEMENT)\.?(?=\s|$)\s*")
-_AGO = r"(?:\d+|an?|one)\s+(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago"
+# A relative time ("a minute ago", "3 hrs ago"); `index.split` labels whole lines with it too.
+AGO = (
+    r"(?:\d+|an?|one|(?:a )?few)\s+"
+    r"(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago"
+)
 _VIEWS_TAIL = re.compile(
     rf"\s*(?:^|(?<=\s)|(?<=[.!?\"']))\d[\d.,]*\s?[KkMm]?\s+views?\b"
-    rf"(?:\s*[|·•]\s*{_AGO})?\s*$"
+    rf"(?:\s*[|·•]\s*{AGO})?\s*$"
 )
-_AGO_TAIL = re.compile(rf"\s*[|·•]\s*{_AGO}\s*$")
+_AGO_TAIL = re.compile(rf"\s*[|·•]\s*{AGO}\s*$")
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 

@@ -41,14 +41,25 @@ class EmptyIndexError(NewsdeskError):
 
 
 class StoreUnavailableError(NewsdeskError):
-    """The vector store (a Chroma server) cannot be reached."""
+    """A server the index lives on (a Chroma server, the PostgreSQL catalog) is down, restarting
+    or too slow. A batch is committed only after all its vectors are stored, so nothing is lost:
+    the next run, once the server is back, completes the work."""
 
-    def __init__(self, where: str, reason: str) -> None:
+    def __init__(
+        self,
+        where: str,
+        reason: str,
+        *,
+        what: str = "Chroma server",
+        fix: str = "start it (`chroma run --path DIR --port PORT`) or unset NEWSDESK_CHROMA_URL "
+        "to use the embedded store",
+    ) -> None:
         super().__init__(
-            f"cannot reach the Chroma server at {where} ({reason}); start it "
-            "(`chroma run --path DIR --port PORT`) or unset NEWSDESK_CHROMA_URL to use the "
-            "embedded store"
+            f"cannot reach the {what} at {where} ({reason}); nothing was lost: {fix}, "
+            "then try again"
         )
+        self.where = where
+        self.reason = reason
 
 
 class IndexDamagedError(NewsdeskError):

@@ -7,7 +7,7 @@ converted to these in exactly one place each and never leak further.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def content_hash(title: str, text: str) -> str:
@@ -89,13 +89,11 @@ class ArticleRecord:
 
 @dataclass(frozen=True)
 class Retrieved:
-    """A chunk found by a search, with the article it belongs to and its fused score."""
+    """A chunk found by a search, with its article and its dense similarity to the question."""
 
     chunk: Chunk
     article: ArticleRecord
     score: float
-    dense: float | None = None
-    lexical: float | None = None
 
 
 @dataclass(frozen=True)
@@ -105,4 +103,3 @@ class IndexStats:
     embedder: str
     collection: str
     disk_bytes: int
-    extra: dict[str, object] = field(default_factory=dict)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from index.catalog import Catalog
+from index.catalog_sqlite import SqliteCatalog
 from index.embed import Embedder, build_embedder
 from index.indexer import Index
 from index.retrieve import RetrievalConfig, Retriever
@@ -60,7 +60,7 @@ class App:
             s.data_dir,
             self.embedder,
             ChunkStore(s.data_dir, s.chroma_url),
-            Catalog(s.data_dir / "catalog.sqlite3"),
+            SqliteCatalog(s.data_dir / "catalog.sqlite3"),
             chunk_tokens=s.chunk_tokens,
             overlap=s.chunk_overlap,
         )
