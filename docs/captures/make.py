@@ -12,6 +12,7 @@ with rich. Needs `chromium` and `tmux` (Debian packages).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import shutil
@@ -179,7 +180,7 @@ body {{ margin: 0; background: #1e1e1e; }}
 .bar {{ height: 28px; background: #2d2d2d; border-radius: 8px 8px 0 0; padding-left: 12px; }}
 .bar i {{ display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin: 8px 4px; }}
 pre {{ margin: 0; padding: 12px 16px 16px; color: #d4d4d4; font: 15px/1.35 'DejaVu Sans Mono',
-  monospace; white-space: pre-wrap; }}
+  monospace; white-space: pre; }}
 </style></head><body><div class="win"><div class="bar"><i style="background:#ff5f57"></i>
 <i style="background:#febc2e"></i><i style="background:#28c840"></i></div>
 <pre><code>{code}</code></pre></div></body></html>"""
@@ -237,7 +238,10 @@ def screenshot(html: str, png: Path, width: int = 820) -> None:
     image.crop((0, 0, width, min(image.height, bottom + 16))).save(png)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("discord", "terminal"), help="one kind of capture")
+    only = parser.parse_args(argv).only
     for tool in ("chromium", "tmux"):
         if shutil.which(tool) is None:
             print(f"error: {tool} is not installed (apt-get install -y {tool})", file=sys.stderr)
@@ -246,11 +250,12 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="newsdesk-captures-") as tmp:
         data_dir = Path(tmp) / "data"
         index_samples(data_dir)
-        for name, html in asyncio.run(discord_pages(data_dir)).items():
+        pages = asyncio.run(discord_pages(data_dir)) if only != "terminal" else {}
+        for name, html in pages.items():
             screenshot(html, OUT / f"discord-{name}.png")
             print(f"wrote {OUT / f'discord-{name}.png'}")
-        for name, _, _, line in CASES:
-            screenshot(terminal_page(data_dir, line), OUT / f"terminal-{name}.png", width=900)
+        for name, _, _, line in CASES if only != "discord" else ():
+            screenshot(terminal_page(data_dir, line), OUT / f"terminal-{name}.png", width=980)
             print(f"wrote {OUT / f'terminal-{name}.png'}")
     return 0
 
