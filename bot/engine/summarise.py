@@ -18,7 +18,7 @@ from typing import Literal
 
 from bot.engine.grounding import MIN_SUPPORT, support, unsupported_facts
 from bot.engine.model import ChatModel, TextCallback
-from bot.engine.text import NUMBER, stems
+from bot.engine.text import NUMBER, defuse, isolate_markers, planted, stems
 from bot.types import Summary
 from index.catalog import Catalog
 from index.chunk import sentence_spans
@@ -49,16 +49,20 @@ def extractive_summary(text: str, budget: Budget = Budget()) -> str:
 
     Sentences are taken in article order; one that would overrun the budget is skipped and a
     shorter later one may still fit. The first `min_sentences` may use up to `max_chars`; further
-    ones only up to `share` of the article.
+    ones only up to `share` of the article. Article text is data: a sentence carrying an injected
+    instruction is skipped and the rest are defused (`bot.engine.text`).
     """
     limit_after = min(budget.share * len(text), budget.max_chars)
+    text = isolate_markers(text)
     chosen: list[str] = []
     said: set[str] = set()
     used = 0
     for start, end in sentence_spans(text):
         if len(chosen) == budget.max_sentences:
             break
-        sentence = text[start:end]
+        sentence = defuse(text[start:end])
+        if not sentence or planted(text[start:end]):
+            continue
         limit = budget.max_chars if len(chosen) < budget.min_sentences else limit_after
         if chosen and used + len(sentence) > limit:
             continue
@@ -100,7 +104,7 @@ class Summariser:
             self._catalog.cache_summary(key, text, grounded)
         return Summary(
             article.article_id,
-            article.title,
+            defuse(article.title),
             article.source,
             article.url,
             text,
@@ -122,7 +126,7 @@ class Summariser:
         self, article: Article, on_text: TextCallback | None = None
     ) -> str | None:
         """The model's summary of `article`, or None when it fails the checks against it."""
-        summary = self._model_summary(article, on_text)
+        summary = defuse(self._model_summary(article, on_text))
         if (
             summary
             and not unsupported_facts(summary, [article.text])
@@ -135,14 +139,15 @@ class Summariser:
         model = self._model()
         budget = model.n_ctx - self._max_tokens - PROMPT_OVERHEAD
         parts = split_to_budget(article.text, model.count_tokens, budget)
+        title = defuse(article.title)  # article text is data, in the prompt as in the output
         if len(parts) == 1:
-            return self._call(model, "summary_user", on_text, title=article.title, text=parts[0])
+            return self._call(model, "summary_user", on_text, title=title, text=defuse(parts[0]))
         partials = [  # map-reduce: summarise each part, then the summaries
-            self._call(model, "summary_user", None, title=article.title, text=part)
+            self._call(model, "summary_user", None, title=title, text=defuse(part))
             for part in parts
         ]
         joined = "\n\n".join(f"- {p}" for p in partials)
-        return self._call(model, "combine_user", on_text, title=article.title, parts=joined)
+        return self._call(model, "combine_user", on_text, title=title, parts=joined)
 
     def _call(
         self, model: ChatModel, template: str, on_text: TextCallback | None, **variables: str
@@ -174,5 +179,6 @@ def split_to_budget(text: str, count: Callable[[str], int], budget: int) -> list
 
 def lead(text: str, sentences: int = 3) -> str:
     """The article's first sentences: the plain lead-3 baseline of the summary benchmark."""
-    spans = sentence_spans(text)[:sentences]
-    return " ".join(text[s:e] for s, e in spans)
+    text = isolate_markers(text)
+    chosen = [text[s:e] for s, e in sentence_spans(text) if not planted(text[s:e])]
+    return " ".join(defuse(sentence) for sentence in chosen[:sentences])
