@@ -55,7 +55,6 @@ class App:
     @cached_property
     def index(self) -> Index:
         s = self.settings
-        s.data_dir.mkdir(parents=True, exist_ok=True)
         return Index(
             s.data_dir,
             self.embedder,
