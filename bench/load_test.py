@@ -56,7 +56,7 @@ class Ticker:
 class Wave:
     answered: list[int] = field(default_factory=list)  # asker numbers, in completion order
     busy: dict[int, int] = field(default_factory=dict)  # asker → queue length it met
-    positions: dict[int, int] = field(default_factory=dict)  # asker → questions ahead of it
+    positions: dict[int, int] = field(default_factory=dict)  # asker → first place it was told
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -76,7 +76,7 @@ async def run_wave(desk: object, askers: int, questions: Sequence[str] = QUESTIO
         try:
             await desk.ask(  # type: ignore[attr-defined]
                 questions[n % len(questions)],
-                on_queued=lambda ahead: wave.positions.__setitem__(n, ahead),
+                on_queued=lambda ahead: wave.positions.setdefault(n, ahead),
             )
             wave.answered.append(n)
         except BusyError as exc:

@@ -114,7 +114,9 @@ def build_desk(
     from bot.worker import Worker
 
     answers = AnswerService(retriever, model, max_tokens=settings.max_tokens)
-    summaries = Summariser(index.catalog, model, max_tokens=settings.max_tokens)
+    summaries = Summariser(
+        index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
+    )
     return Desk(index, answers, summaries, Worker(settings.queue_size), lambda: model().name)
 
 

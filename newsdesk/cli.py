@@ -31,6 +31,9 @@ def _app() -> App:
     return app
 
 
+SOURCE_KEYS = ("n", "article_id", "title", "source", "url", "score", "quote")
+
+
 def answer_json(answer: Answer) -> dict[str, object]:
     """The `ask --json` contract."""
     return {
@@ -38,7 +41,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "answer": answer.text,
         "grounded": answer.grounded,
         "citations": list(answer.citations),
-        "sources": [asdict(s) for s in answer.sources],
+        "sources": [{k: asdict(s)[k] for k in SOURCE_KEYS} for s in answer.sources],
     }
 
 

@@ -84,6 +84,8 @@ def number_sources(hits: Sequence[Retrieved], question: str) -> Numbered:
                 url=hit.article.url,
                 score=hit.score,
                 quote=quote[0][1] if quote else defuse(texts[0][:300]),
+                site=hit.article.site,
+                published=hit.article.published,
             )
         )
     return Numbered(tuple(sources), tuple(passages))
