@@ -55,6 +55,7 @@ class Index:
         self.store = store
         self.catalog = catalog
         self._lock = FileLock(str(data_dir / "write.lock"))
+        self.data_dir = data_dir
         self._chunk_tokens = chunk_tokens
         self._overlap = overlap
 
@@ -112,7 +113,11 @@ class Index:
         )
 
     # --- writing -------------------------------------------------------------------------------
+    def _writable(self) -> None:
+        self.catalog.refuse_writes()
+
     def add(self, articles: Iterable[Article], progress: Progress | None = None) -> AddReport:
+        self._writable()
         self.check_embedder()
         report = AddReport()
         with self._lock:
@@ -130,6 +135,7 @@ class Index:
         return report
 
     def remove(self, article_id: str) -> bool:
+        self._writable()
         with self._lock:
             self._recover()
             hashes = self.catalog.hashes([article_id])
@@ -144,6 +150,7 @@ class Index:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Re-chunk and re-embed every article into a new collection, then switch atomically."""
+        self._writable()
         with self._lock:
             self._recover()
             old, new = self.catalog.get_meta("collection"), self._new_collection_name()

@@ -55,7 +55,6 @@ class App:
     @cached_property
     def index(self) -> Index:
         s = self.settings
-        s.data_dir.mkdir(parents=True, exist_ok=True)
         return Index(
             s.data_dir,
             self.embedder,
@@ -115,7 +114,9 @@ def build_desk(
     from bot.worker import Worker
 
     answers = AnswerService(retriever, model, max_tokens=settings.max_tokens)
-    summaries = Summariser(index.catalog, model, max_tokens=settings.max_tokens)
+    summaries = Summariser(
+        index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
+    )
     return Desk(index, answers, summaries, Worker(settings.queue_size), lambda: model().name)
 
 

@@ -25,7 +25,9 @@ out = Console(soft_wrap=True)
 def _app() -> App:
     settings = load_settings()
     configure_logging(settings)
-    return App(settings)
+    app = App(settings)
+    guarded(lambda: app.index)  # a damaged, missing or unreadable catalog is one line here
+    return app
 
 
 @index_app.command("add")
@@ -68,7 +70,7 @@ def add(
 @index_app.command("list")
 def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the indexed articles, most recently indexed first."""
-    records = _app().index.catalog.records()
+    records = guarded(lambda: _app().index.catalog.records())
     if as_json:
         keys = (
             "article_id",
@@ -135,7 +137,7 @@ def rebuild() -> None:
     The old index keeps answering until the new one is complete.
     """
     app = _app()
-    total = app.index.catalog.counts()[0]
+    total = guarded(lambda: app.index.catalog.counts()[0])
     with progress_bar() as progress:
         task = progress.add_task("re-embedding", total=total)
         chunks = guarded(lambda: app.index.rebuild(progress=lambda n: progress.advance(task, n)))
@@ -145,7 +147,7 @@ def rebuild() -> None:
 @index_app.command("stats")
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the size of the index and which embedder built it."""
-    s = _app().index.stats()
+    s = guarded(lambda: _app().index.stats())
     data: dict[str, object] = {
         "articles": s.articles,
         "chunks": s.chunks,
