@@ -12,11 +12,12 @@ import typer
 from bot.conversation import check_question
 from bot.types import Answer, QuestionError
 from newsdesk.app import App, configure_logging
-from newsdesk.console import err, fail, guarded, load_settings, print_json
+from newsdesk.console import GuardedGroup, err, fail, guarded, load_settings, print_json
 from newsdesk.evaluate import EvalQuestion
 from newsdesk.index_cli import index_app
 
 app = typer.Typer(
+    cls=GuardedGroup,
     help="Newsdesk: answers questions about your news articles, with citations, on your machine.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
