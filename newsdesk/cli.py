@@ -86,6 +86,7 @@ def chat() -> None:
     from bot.transports.terminal import run_chat
 
     application = _app()
+    guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
     code = guarded(
         lambda: asyncio.run(
             run_chat(
@@ -159,6 +160,7 @@ def bot(
     settings = application.settings
     if settings.discord_token is None:
         fail("NEWSDESK_DISCORD_TOKEN is not set; put the bot token in the environment or .env")
+    guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
     connection, config = build_connection(settings), build_bot_config(settings)
     raise typer.Exit(run_bot(connection, config, application.desk, sync=sync, guild=guild))
 
