@@ -12,10 +12,11 @@ import typer
 from bot.conversation import check_question
 from bot.types import Answer
 from newsdesk.app import App, configure_logging
-from newsdesk.console import err, fail, guarded, load_settings, print_json
+from newsdesk.console import GuardedGroup, err, fail, guarded, load_settings, print_json
 from newsdesk.index_cli import index_app
 
 app = typer.Typer(
+    cls=GuardedGroup,
     help="Newsdesk: answers questions about your news articles, with citations, on your machine.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -84,6 +85,7 @@ def chat() -> None:
     from bot.transports.terminal import run_chat
 
     application = _app()
+    guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
     code = guarded(
         lambda: asyncio.run(
             run_chat(
@@ -147,6 +149,7 @@ def bot(
     settings = application.settings
     if settings.discord_token is None:
         fail("NEWSDESK_DISCORD_TOKEN is not set; put the bot token in the environment or .env")
+    guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
     connection, config = build_connection(settings), build_bot_config(settings)
     raise typer.Exit(run_bot(connection, config, application.desk, sync=sync, guild=guild))
 

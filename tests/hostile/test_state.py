@@ -31,6 +31,11 @@ def _chroma_deleted(ctx: Ctx) -> None:
     _as_a_new_process()
 
 
+def _chroma_deleted_bot_configured(ctx: Ctx) -> None:
+    _chroma_deleted(ctx)
+    ctx.monkeypatch.setenv("NEWSDESK_DISCORD_TOKEN", "not-used: the check fails first")
+
+
 def _as_a_new_process() -> None:
     """Forget the embedded Chroma this test process already opened, as a new CLI run would."""
     from chromadb.api.shared_system_client import SharedSystemClient
@@ -120,6 +125,8 @@ ROWS = [
     Row("vectors gone: ask", _chroma_deleted, ("ask", QUESTION), GONE),
     Row("vectors gone: ask --json", _chroma_deleted, ("ask", "--json", QUESTION), GONE),
     Row("vectors gone: search", _chroma_deleted, ("index", "search", "tram"), GONE),
+    Row("vectors gone: chat", _chroma_deleted, ("chat",), GONE),
+    Row("vectors gone: bot", _chroma_deleted_bot_configured, ("bot",), GONE),
     Row("server down: ask", _chroma_server_down, ("ask", QUESTION), SERVER),
     Row("server down: search", _chroma_server_down, ("index", "search", "tram"), SERVER),
     Row("server down: add", _chroma_server_down, ("index", "add", "{tmp}/new.md"), SERVER),
