@@ -109,10 +109,12 @@ def build_desk(
     """The async front over the engine: answers, summaries, the worker queue."""
     from bot.desk import Desk
     from bot.engine.answer import AnswerService
+    from bot.engine.evidence import Evidence, Weights
     from bot.engine.summarise import Summariser
     from bot.worker import Worker
 
-    answers = AnswerService(retriever, model, max_tokens=settings.max_tokens)
+    evidence = Evidence(index.embedder.embed, Weights.load())
+    answers = AnswerService(retriever, model, evidence, max_tokens=settings.max_tokens)
     summaries = Summariser(index.catalog, model, max_tokens=settings.max_tokens)
     return Desk(index, answers, summaries, Worker(settings.queue_size), lambda: model().name)
 

@@ -106,7 +106,7 @@ def evaluate(
     from rich.progress import Progress
 
     from newsdesk.evaluate import QuestionFileError, load_questions, report_json, run_eval
-    from newsdesk.report import render_table, save_plot
+    from newsdesk.report import render_tables, save_plot
 
     desk = _app().desk
     try:
@@ -126,7 +126,8 @@ def evaluate(
     if as_json:
         print_json(report_json(report))
     else:
-        Console().print(render_table(report))
+        for table in render_tables(report):
+            Console().print(table)
 
 
 @app.command()

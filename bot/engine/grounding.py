@@ -12,8 +12,18 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.engine.coverage import about, best_sentences
-from bot.engine.text import COMMON_CAPS, NAME, NUMBER, answer_kind, content_words, new_facts
+from bot.engine.coverage import about
+from bot.engine.evidence import Candidate
+from bot.engine.text import (
+    COMMON_CAPS,
+    FACT_KINDS,
+    NAME,
+    NUMBER,
+    asked_kind,
+    content_words,
+    kind_facts,
+    stems,
+)
 from bot.types import Answer, Source
 from index.chunk import sentence_spans
 
@@ -21,6 +31,10 @@ log = logging.getLogger(__name__)
 
 NOT_COVERED = "The indexed articles don't cover that."
 MIN_SUPPORT = 0.6
+# The evidence sentences an answer quotes, and that a model answer must agree with.
+QUOTED = 2
+# Words beyond the question's own that a model answer must share with that evidence.
+NEW_WORDS = 2
 
 _CITATION = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 
@@ -101,8 +115,9 @@ def anchored(answer: str, passages: Sequence[str], question: str) -> bool:
     return False
 
 
-def verify(question: str, raw: str, numbered: Numbered) -> Answer:
-    """Keep the model's answer only if its citations and facts check out; else quote the sources."""
+def verify(question: str, raw: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:
+    """Keep the model's answer only if its citations and facts check out and it states the fact
+    the best evidence carries; else quote the best evidence."""
     valid = [s.n for s in numbered.sources]
     text, cited = parse_citations(raw, valid)
     all_texts = [t for _, t in numbered.passages]
@@ -117,30 +132,34 @@ def verify(question: str, raw: str, numbered: Numbered) -> Answer:
         and not problems
         and support(text, cited_texts) >= MIN_SUPPORT
         and anchored(text, cited_texts, question)
-        and answers_kind(text, question)
+        and states_fact(text, question, [c.text for c in ranked[:QUOTED]])
         and all(about(question, t) for t in cited_texts)
     ):
-        return Answer(question, text, True, cited, numbered.sources)
+        return Answer(question, text, True, cited, numbered.sources, mode="model")
     log.info("grounding fallback unsupported=%d cited=%s", len(problems), cited)
-    return extractive_answer(question, numbered)
+    return extractive_answer(question, numbered, ranked)
 
 
-def answers_kind(text: str, question: str) -> bool:
-    """An answer to "how much"/"who"/"when" must state an amount/name/date the question lacks."""
-    kind = answer_kind(question)
-    return kind is None or bool(new_facts(kind, strip_citations(text), question))
+def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
+    """Whether an answer states what the best evidence adds to the question, not just restates it.
+
+    For "how much"/"when"/"who"/"where" it must name an amount/date/name that the question
+    lacks and the evidence holds; otherwise it must share at least `NEW_WORDS` words with the
+    evidence that are not the question's own ("Why is the Telegraph cutting jobs?" is not answered
+    by "The Telegraph is cutting jobs").
+    """
+    said = strip_citations(text)
+    kind = asked_kind(question)
+    if kind in FACT_KINDS:
+        found = kind_facts(kind, " ".join(evidence), question)
+        return bool(kind_facts(kind, said, question) & found)
+    added = stems(said) - stems(question)
+    return len(added & stems(" ".join(evidence))) >= NEW_WORDS
 
 
-def extractive_answer(question: str, numbered: Numbered) -> Answer:
-    # Quote from passages about the question's names and numbers when there are any.
-    passages = [p for p in numbered.passages if about(question, p[1])] or list(numbered.passages)
-    ranked = best_sentences(question, [t for _, t in passages], limit=2)
-    parts: list[str] = []
-    cited: list[int] = []
-    for index, sentence in ranked:
-        n = passages[index][0]
-        parts.append(f"“{sentence}” [{n}]")
-        if n not in cited:
-            cited.append(n)
+def extractive_answer(question: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:
+    """Quote the best-ranked evidence sentences, each cited."""
+    parts = [f"“{c.text}” [{c.n}]" for c in ranked[:QUOTED]]
+    cited = tuple(dict.fromkeys(c.n for c in ranked[:QUOTED]))
     text = " ".join(parts) if parts else NOT_COVERED
-    return Answer(question, text, bool(parts), tuple(cited), numbered.sources)
+    return Answer(question, text, bool(parts), cited, numbered.sources, mode="quote")
