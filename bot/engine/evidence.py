@@ -120,11 +120,12 @@ class Evidence:
         self, question: str, passages: Sequence[tuple[int, str]], titles: dict[int, str]
     ) -> list[Candidate]:
         """Every sentence of `passages` ((source number, text) in rank order), best first."""
-        spans = [
-            (n, i, k, text[start:end])
-            for i, (n, text) in enumerate(passages)
-            for k, (start, end) in enumerate(sentence_spans(text))
-        ]
+        spans, seen = [], set()
+        for i, (n, text) in enumerate(passages):
+            for k, (start, end) in enumerate(sentence_spans(text)):
+                if (n, text[start:end]) not in seen:  # passages of one article overlap
+                    seen.add((n, text[start:end]))
+                    spans.append((n, i, k, text[start:end]))
         if not spans:
             return []
         matrix = sentence_features(
