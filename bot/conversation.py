@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from bot.desk import DeskAPI, QueuedCallback, TokenCallback
 from bot.types import Answer, BusyError, Outcome, QuestionError, Source, Summary, Turn
+from index.clean import valid_unicode
 from index.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
@@ -23,11 +24,14 @@ UNGROUNDED_WARNING = "⚠️ Parts of this answer could not be checked against t
 
 
 def check_question(question: str, max_chars: int) -> str:
-    """The question with its whitespace folded; `QuestionError` when empty or too long.
+    """The question with its whitespace folded and any undecodable bytes or lone surrogates
+    replaced (U+FFFD); `QuestionError` when empty, unreadable or too long.
 
     The one question check: transports and the CLI call it once, before the desk.
     """
-    question = " ".join(question.split())
+    question = " ".join(valid_unicode(question).split())
+    if question and not question.strip("\ufffd?!.,;: "):
+        raise QuestionError("that question has no readable text (it was not valid UTF-8)")
     if not question:
         raise QuestionError("ask a question about the indexed news, e.g. `what happened in …?`")
     if len(question) > max_chars:

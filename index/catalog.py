@@ -1,201 +1,148 @@
-"""The catalog: the SQLite record of which articles (and which version of each) are indexed.
+"""The catalog: the record of which articles (and which version of each) are indexed.
 
 The catalog is the commit point of indexing. Vectors are written to the chunk store first, under
 ids that carry the content hash, and only a catalog transaction makes them visible; a crash before
-it leaves invisible leftovers that the next write removes (see `pending`).
+it leaves invisible leftovers that the next write removes (see `pending`). The catalog also holds
+the lexical (full-text) index of the chunks, written in that same transaction, so what a lexical
+search finds is always exactly what is visible.
+
+`Catalog` is the interface the indexer, the retriever and the bot use; `SqliteCatalog`
+(index/catalog_sqlite.py) is the default implementation. Every implementation runs through the
+contract tests in tests/index/test_catalog_contract.py.
 """
 
 from __future__ import annotations
 
-import sqlite3
-import time
+import re
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from contextlib import AbstractContextManager
+from typing import Protocol
 
 from index.models import Article, ArticleRecord, Chunk
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    article_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, url TEXT,
-    site TEXT, byline TEXT, published TEXT, content_hash TEXT NOT NULL,
-    chunks INTEGER NOT NULL, indexed_at REAL NOT NULL, text TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY, article_id TEXT NOT NULL, ordinal INTEGER NOT NULL,
-    start INTEGER NOT NULL, "end" INTEGER NOT NULL, text TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_by_article ON chunks(article_id);
-CREATE TABLE IF NOT EXISTS pending (article_id TEXT NOT NULL, content_hash TEXT NOT NULL,
-    PRIMARY KEY (article_id, content_hash));
-CREATE TABLE IF NOT EXISTS summaries (content_hash TEXT PRIMARY KEY, summary TEXT NOT NULL,
-    grounded INTEGER NOT NULL);
-"""
-_RECORD = (
-    "article_id, title, source, url, site, byline, published, content_hash, chunks, indexed_at"
+MAX_QUERY_TERMS = 32
+"""A question's first this-many distinct content words make its lexical query."""
+
+_WORD = re.compile(r"[^\W_]+")
+# Function words: they match most passages, so they would only make a lexical query slower and
+# its ranking noisier. Questions are short; what is left is what the question is about.
+STOPWORDS = frozenset(
+    (
+        "a about above after again against all am an and any are as at be because been before "
+        "being below between both but by can could did do does doing down during each few for "
+        "from further had has have having he her here hers herself him himself his how i if in "
+        "into is it its itself just me more most my myself no nor not now of off on once only or "
+        "other our ours ourselves out over own same she should so some such than that the their "
+        "theirs them themselves then there these they this those through to too under until up "
+        "very was we were what when where which while who whom why will with would you your "
+        "yours yourself yourselves s t d ll m re ve"
+    ).split()
 )
 
 
-class Catalog:
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+class Catalog(Protocol):
+    """Articles, chunks, their lexical index, crash-recovery bookkeeping and cached summaries."""
 
-    def close(self) -> None:
-        self._db.close()
+    # --- transactions and bookkeeping -----------------------------------------------------------
+    def transaction(self) -> AbstractContextManager[None]:
+        """All writes inside become visible together at the end, or not at all."""
+        ...
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+    def get_meta(self, key: str) -> str | None: ...
 
-    # --- meta ----------------------------------------------------------------------------------
-    def get_meta(self, key: str) -> str | None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    def set_meta(self, key: str, value: str) -> None: ...
 
     def generation(self) -> int:
         """Bumped by every committed change; readers use it to notice new content."""
-        return int(self.get_meta("generation") or 0)
+        ...
 
-    def bump_generation(self) -> None:
-        self.set_meta("generation", str(self.generation() + 1))
+    def bump_generation(self) -> None: ...
 
-    # --- articles ------------------------------------------------------------------------------
+    # --- articles and chunks --------------------------------------------------------------------
     def hashes(self, article_ids: Iterable[str]) -> dict[str, str]:
-        ids = list(article_ids)
-        rows = self._many("SELECT article_id, content_hash FROM articles WHERE article_id IN ", ids)
-        return {str(a): str(h) for a, h in rows}
+        """The committed content hash of each of `article_ids` that is indexed."""
+        ...
 
     def records(self, article_ids: Iterable[str] | None = None) -> list[ArticleRecord]:
-        if article_ids is None:
-            rows = self._db.execute(
-                f"SELECT {_RECORD} FROM articles ORDER BY indexed_at DESC, title"
-            ).fetchall()
-        else:
-            rows = self._many(
-                f"SELECT {_RECORD} FROM articles WHERE article_id IN ", list(article_ids)
-            )
-        return [ArticleRecord(*row) for row in rows]
+        """The given (default: all) articles, newest first."""
+        ...
 
-    def article(self, article_id: str) -> Article | None:
-        row = self._db.execute(
-            "SELECT article_id, title, text, source, url, site, byline, published, content_hash "
-            "FROM articles WHERE article_id = ?",
-            (article_id,),
-        ).fetchone()
-        return None if row is None else Article(*row)
+    def article(self, article_id: str) -> Article | None: ...
 
-    def all_articles(self) -> Iterator[Article]:
-        cursor = self._db.execute(
-            "SELECT article_id, title, text, source, url, site, byline, published, content_hash "
-            "FROM articles ORDER BY article_id"
-        )
-        for row in cursor:
-            yield Article(*row)
+    def all_articles(self) -> Iterator[Article]: ...
 
     def put(self, article: Article, chunks: list[Chunk]) -> None:
-        """Record `article` and its chunks (call inside `transaction`)."""
-        a = article
-        self._db.execute(
-            "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                a.article_id,
-                a.title,
-                a.source,
-                a.url,
-                a.site,
-                a.byline,
-                a.published,
-                a.content_hash,
-                len(chunks),
-                time.time(),
-                a.text,
-            ),
-        )
-        self._db.execute("DELETE FROM chunks WHERE article_id = ?", (a.article_id,))
-        self._db.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-            [(c.chunk_id, c.article_id, c.ordinal, c.start, c.end, c.text) for c in chunks],
-        )
+        """Record `article`, its chunks and their lexical entries (call inside `transaction`)."""
+        ...
 
     def replace_chunks(self, chunks: list[Chunk]) -> None:
-        """Swap every chunk row for `chunks` (a rebuild; call inside `transaction`)."""
-        self._db.execute("DELETE FROM chunks")
-        self._db.executemany(
-            "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
-            [(c.chunk_id, c.article_id, c.ordinal, c.start, c.end, c.text) for c in chunks],
-        )
-        counts: dict[str, int] = {}
-        for c in chunks:
-            counts[c.article_id] = counts.get(c.article_id, 0) + 1
-        self._db.executemany(
-            "UPDATE articles SET chunks = ? WHERE article_id = ?",
-            [(n, a) for a, n in counts.items()],
-        )
+        """Swap every chunk (and lexical entry) for `chunks` (a rebuild; inside `transaction`)."""
+        ...
 
     def delete(self, article_id: str) -> bool:
-        cursor = self._db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
-        self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
-        return cursor.rowcount > 0
+        """Remove an article with its chunks and lexical entries; False if it was not there."""
+        ...
 
     def chunks(self) -> list[Chunk]:
-        rows = self._db.execute(
-            'SELECT chunk_id, article_id, ordinal, text, start, "end" FROM chunks '
-            "ORDER BY article_id, ordinal"
-        ).fetchall()
-        return [Chunk(*row) for row in rows]
+        """Every chunk, by article and ordinal."""
+        ...
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        """One article's chunks, in order ([] for an unknown id)."""
+        ...
 
     def counts(self) -> tuple[int, int]:
-        articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
-        return int(articles), int(chunks)
+        """(articles, chunks)."""
+        ...
 
-    # --- crash recovery ------------------------------------------------------------------------
-    def add_pending(self, items: Iterable[tuple[str, str]]) -> None:
-        self._db.executemany("INSERT OR IGNORE INTO pending VALUES (?, ?)", list(items))
+    def lexical_search(self, query: str, k: int) -> list[Chunk]:
+        """The `k` chunks that best match the words of `query` (BM25-style), best first.
 
-    def pending(self) -> list[tuple[str, str]]:
-        return [(str(a), str(h)) for a, h in self._db.execute("SELECT * FROM pending")]
+        `query` is user text: it is never interpreted as query syntax (see `query_terms`).
+        """
+        ...
 
-    def clear_pending(self, items: Iterable[tuple[str, str]]) -> None:
-        self._db.executemany(
-            "DELETE FROM pending WHERE article_id = ? AND content_hash = ?", list(items)
-        )
+    # --- crash recovery -------------------------------------------------------------------------
+    def add_pending(self, items: Iterable[tuple[str, str]]) -> None: ...
 
-    # --- summary cache -------------------------------------------------------------------------
-    def cached_summary(self, content_hash: str) -> tuple[str, bool] | None:
-        row = self._db.execute(
-            "SELECT summary, grounded FROM summaries WHERE content_hash = ?", (content_hash,)
-        ).fetchone()
-        return None if row is None else (str(row[0]), bool(row[1]))
+    def pending(self) -> list[tuple[str, str]]: ...
 
-    def cache_summary(self, content_hash: str, summary: str, grounded: bool) -> None:
-        self._db.execute(
-            "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)", (content_hash, summary, grounded)
-        )
+    def clear_pending(self, items: Iterable[tuple[str, str]]) -> None: ...
 
-    def _many(self, prefix: str, ids: list[str]) -> list[tuple[object, ...]]:
-        rows: list[tuple[object, ...]] = []
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
-            marks = ",".join("?" * len(part))
-            rows.extend(self._db.execute(f"{prefix}({marks})", part).fetchall())
-        return rows
+    # --- summary cache --------------------------------------------------------------------------
+    def cached_summary(self, content_hash: str) -> tuple[str, bool] | None: ...
 
-    def disk_bytes(self) -> int:
-        row = self._db.execute("PRAGMA database_list").fetchone()
-        path = Path(row[2]) if row and row[2] else None
-        if path is None:
-            return 0
-        return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+    def cache_summary(self, content_hash: str, summary: str, grounded: bool) -> None: ...
+
+    def integrity(self) -> str:
+        """'' when the catalog (and its lexical index) is sound, else its first complaint."""
+        ...
+
+    def rebuild_lexical(self) -> None:
+        """Rebuild the lexical index from the chunks (what `index check --repair` does when
+        `integrity` finds them out of step)."""
+        ...
+
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only (the data folder may not be written, or its disk is full)."""
+        ...
+
+    def refuse_writes(self) -> None:
+        """Raise the one clear error a write would meet, if the catalog is read-only."""
+        ...
+
+    def disk_bytes(self) -> int: ...
+
+
+def query_terms(query: str) -> list[str]:
+    """The words a lexical search looks for: lower-cased, distinct, no stop words, in order.
+
+    Words are runs of letters and digits, so no punctuation, operator or quote of the user's text
+    survives; each implementation still passes the words to its engine as quoted literals.
+    """
+    terms: list[str] = []
+    for word in _WORD.findall(query.lower()):
+        if word not in STOPWORDS and word not in terms:
+            terms.append(word)
+    return terms[:MAX_QUERY_TERMS]

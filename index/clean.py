@@ -20,12 +20,16 @@ _MANY_BLANKS = re.compile(r"\n{4,}")
 
 # Inline junk that scrapers glue into running text: ad markers and view-count/relative-time tails.
 _AD_MARKER = re.compile(r"(?:(?<=\s)|^)(?:Advt|ADVT|ADVERTISEMENT)\.?(?=\s|$)\s*")
-_AGO = r"(?:\d+|an?|one)\s+(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago"
+# A relative time ("a minute ago", "3 hrs ago"); `index.split` labels whole lines with it too.
+AGO = (
+    r"(?:\d+|an?|one|(?:a )?few)\s+"
+    r"(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago"
+)
 _VIEWS_TAIL = re.compile(
     rf"\s*(?:^|(?<=\s)|(?<=[.!?\"']))\d[\d.,]*\s?[KkMm]?\s+views?\b"
-    rf"(?:\s*[|·•]\s*{_AGO})?\s*$"
+    rf"(?:\s*[|·•]\s*{AGO})?\s*$"
 )
-_AGO_TAIL = re.compile(rf"\s*[|·•]\s*{_AGO}\s*$")
+_AGO_TAIL = re.compile(rf"\s*[|·•]\s*{AGO}\s*$")
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]+")
 
@@ -217,3 +221,16 @@ def _repeat_bonus(words: list[str], i: int) -> float:
         elif _stem(raw) in topics:
             best = max(best, 2.5 - 0.5 * distance)
     return best
+
+
+def valid_unicode(text: str) -> str:
+    """`text` made encodable: bytes that were not UTF-8 (carried as surrogates, e.g. from argv)
+    and lone surrogates become U+FFFD, so tokenizers and the model never see invalid text."""
+    if not _SURROGATE.search(text):
+        return text
+    text = _NOT_ESCAPED_BYTE.sub("\ufffd", text)  # a lone surrogate that is not a byte
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_ESCAPED_BYTE = re.compile("[\ud800-\udc7f\udd00-\udfff]")

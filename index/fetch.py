@@ -1,13 +1,20 @@
 """Downloading a URL with httpx: timeouts, redirects, a size cap enforced while streaming.
 
+`timeout` bounds each network read *and* the whole fetch (connect + headers + body, redirects
+included): a server that trickles one byte at a time fails at the deadline, not after hours.
 Every failure becomes a `SourceError` with a short reason a user can act on.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
-from dataclasses import dataclass
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -35,12 +42,19 @@ class Fetched:
 def fetch(
     url: str, *, max_bytes: int, timeout: float, client: httpx.Client | None = None
 ) -> Fetched:
-    """GET `url`, following redirects; bodies over `max_bytes` are refused while streaming."""
+    """GET `url`, following redirects; bodies over `max_bytes` are refused while streaming, and
+    the whole fetch is abandoned `timeout` seconds after it started."""
+    deadline = _Deadline(time.monotonic() + timeout)
+    timer = threading.Timer(timeout, deadline.expire)
+    timer.daemon = True
+    timer.start()
     try:
         if client is not None:
-            return _get(client, url, max_bytes=max_bytes, timeout=timeout)
+            return _get(client, url, max_bytes=max_bytes, timeout=timeout, deadline=deadline)
         with httpx.Client(timeout=timeout, follow_redirects=True) as own:
-            return _get(own, url, max_bytes=max_bytes, timeout=timeout)
+            return _get(own, url, max_bytes=max_bytes, timeout=timeout, deadline=deadline)
+    except SourceError:
+        raise
     except httpx.TimeoutException as exc:
         raise SourceError(url, f"timed out after {timeout:g}s") from exc
     except httpx.ConnectError as exc:
@@ -49,13 +63,64 @@ def fetch(
         raise SourceError(url, "too many redirects") from exc
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise SourceError(url, f"not a valid http(s) URL ({exc})") from exc
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, OSError) as exc:
+        if deadline.expired:  # the watchdog shut the socket: report the cause, not the symptom
+            raise SourceError(url, f"timed out after {timeout:g}s (whole download)") from exc
         raise SourceError(url, f"download failed ({type(exc).__name__}: {exc})") from exc
+    finally:
+        timer.cancel()
 
 
-def _get(client: httpx.Client, url: str, *, max_bytes: int, timeout: float) -> Fetched:
+@dataclass
+class _Deadline:
+    """The whole-fetch deadline. At expiry a watchdog thread shuts the open sockets down, which
+    wakes a read blocked on a trickling server; the reading thread then reports a timeout."""
+
+    at: float
+    expired: bool = False
+    sockets: list[socket.socket] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: remember each new connection's socket."""
+        if event.endswith(("connect_tcp.complete", "start_tls.complete")):
+            stream = info.get("return_value")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            if isinstance(sock, socket.socket):
+                with self.lock:
+                    self.sockets.append(sock)
+                    late = self.expired
+                if late:
+                    self._shut(sock)
+
+    def expire(self) -> None:
+        with self.lock:
+            self.expired = True
+            sockets = list(self.sockets)
+        for sock in sockets:
+            self._shut(sock)
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.at
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _get(
+    client: httpx.Client, url: str, *, max_bytes: int, timeout: float, deadline: _Deadline
+) -> Fetched:
     headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
-    with client.stream("GET", url, headers=headers, timeout=timeout, follow_redirects=True) as resp:
+    with client.stream(
+        "GET",
+        url,
+        headers=headers,
+        timeout=timeout,
+        follow_redirects=True,
+        extensions={"trace": deadline.trace},
+    ) as resp:
         if resp.status_code >= 400:
             raise SourceError(url, _status_reason(resp))
         declared = resp.headers.get("content-length", "")
@@ -67,6 +132,10 @@ def _get(client: httpx.Client, url: str, *, max_bytes: int, timeout: float) -> F
             body += piece
             if len(body) > max_bytes:
                 raise SourceError(url, f"too large (more than the {max_bytes:,}-byte limit)")
+            if deadline.passed():
+                raise SourceError(url, f"timed out after {timeout:g}s (whole download)")
+        if deadline.expired:
+            raise SourceError(url, f"timed out after {timeout:g}s (whole download)")
         media, _, _ = resp.headers.get("content-type", "").partition(";")
         log.debug(
             "fetched url=%s status=%d bytes=%d type=%s",

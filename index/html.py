@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from index.clean import fix_text, guess_title
-from index.models import Article, stable_id
+from index.models import Article, http_url, stable_id
 from index.split import drop_boilerplate, split_lines
 
 log = logging.getLogger(__name__)
@@ -114,8 +114,12 @@ def _with_byline(article: Article, author: str | None) -> Article:
 
 
 def parse_feed(body: bytes, *, source: str) -> list[Article]:
-    """One article per feed entry, deduplicated by GUID (else link); entries without text are
-    skipped."""
+    """One article per feed entry; entries without text are skipped.
+
+    An entry is identified by its GUID (scoped to the feed), and only when it has none by its
+    link: two entries sharing a link but not a GUID are two articles, and a GUID seen twice is
+    one article (the first with text wins), so re-reading a feed changes nothing.
+    """
     import feedparser  # lazy: only feed sources need it
 
     parsed = feedparser.parse(body)
@@ -123,16 +127,25 @@ def parse_feed(body: bytes, *, source: str) -> list[Article]:
     seen: set[str] = set()
     articles: list[Article] = []
     for position, entry in enumerate(parsed.entries):
-        key = entry.get("id") or entry.get("link") or f"#{position}"
+        key = _entry_key(entry, source, position)
         if key in seen:
             log.debug("duplicate feed entry source=%s key=%s", source, key)
             continue
-        seen.add(key)
         article = _entry_article(entry, key, source=source, site=site)
         if article is not None:
+            seen.add(key)
             articles.append(article)
     log.debug("feed source=%s entries=%d articles=%d", source, len(parsed.entries), len(articles))
     return articles
+
+
+def _entry_key(entry: Any, source: str, position: int) -> str:
+    """The identity of a feed entry: its GUID within this feed, else its link, else its place."""
+    guid = str(entry.get("id") or "").strip()
+    if guid:
+        return f"{source}#guid:{guid}"
+    link = http_url(entry.get("link"))
+    return link or f"{source}#{position}"
 
 
 def _entry_article(entry: Any, key: str, *, source: str, site: str | None) -> Article | None:
@@ -144,13 +157,12 @@ def _entry_article(entry: Any, key: str, *, source: str, site: str | None) -> Ar
         return None
     if not title:
         title, text = guess_title(text)
-    link = entry.get("link") or None
     return Article(
-        article_id=stable_id(link or f"{source}#{key}"),
+        article_id=stable_id(key),
         title=title,
         text=text,
         source=source,
-        url=link,
+        url=entry.get("link") or None,
         site=site,
         byline=(entry.get("author_detail") or {}).get("name") or entry.get("author") or None,
         published=entry.get("published") or entry.get("updated") or None,

@@ -20,9 +20,9 @@ from filelock import FileLock
 from index.catalog import Catalog
 from index.chunk import chunk_article
 from index.embed import Embedder
-from index.errors import EmbedderMismatchError
+from index.errors import EmbedderMismatchError, IndexDamagedError
 from index.models import Article, Chunk, IndexStats
-from index.store import ChunkStore
+from index.store import ChunkStore, MissingCollectionError
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +55,21 @@ class Index:
         self.store = store
         self.catalog = catalog
         self._lock = FileLock(str(data_dir / "write.lock"))
+        self.data_dir = data_dir
         self._chunk_tokens = chunk_tokens
         self._overlap = overlap
+
+    @property
+    def write_lock(self) -> FileLock:
+        """Held by every write (and by `index check`), across processes."""
+        return self._lock
+
+    def recover(self) -> None:
+        """Remove what an interrupted write left behind (call holding `write_lock`)."""
+        self._recover()
+
+    def new_collection_name(self) -> str:
+        return self._new_collection_name()
 
     # --- reading -------------------------------------------------------------------------------
     def collection(self) -> str:
@@ -67,6 +80,27 @@ class Index:
         built_with = self.catalog.get_meta("embedder")
         if built_with is not None and built_with != self.embedder.name:
             raise EmbedderMismatchError(built_with, self.embedder.name)
+
+    def quick_check(self) -> None:
+        """The cheap part of `index check`, run before answering: the embedder matches and the
+        vector store holds at least one vector per catalogued chunk (a write only ever has more,
+        never fewer), so a deleted or emptied store is refused rather than answered from."""
+        self.check_embedder()
+        articles, chunks = self.catalog.counts()
+        if not chunks:
+            return
+        collection = self.collection()
+        try:
+            vectors = self.store.count(collection) if collection else 0
+        except MissingCollectionError:
+            vectors = -1
+        if vectors < 0 or not collection:
+            raise IndexDamagedError(
+                f"the catalog lists {articles} articles ({chunks} chunks) but their vectors are "
+                f"gone (no collection {collection!r} in the vector store)"
+            )
+        if vectors < chunks:
+            raise IndexDamagedError(f"{chunks - vectors} of {chunks} chunks have no vector")
 
     def stats(self) -> IndexStats:
         articles, chunks = self.catalog.counts()
@@ -79,7 +113,11 @@ class Index:
         )
 
     # --- writing -------------------------------------------------------------------------------
+    def _writable(self) -> None:
+        self.catalog.refuse_writes()
+
     def add(self, articles: Iterable[Article], progress: Progress | None = None) -> AddReport:
+        self._writable()
         self.check_embedder()
         report = AddReport()
         with self._lock:
@@ -97,6 +135,7 @@ class Index:
         return report
 
     def remove(self, article_id: str) -> bool:
+        self._writable()
         with self._lock:
             self._recover()
             hashes = self.catalog.hashes([article_id])
@@ -111,6 +150,7 @@ class Index:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Re-chunk and re-embed every article into a new collection, then switch atomically."""
+        self._writable()
         with self._lock:
             self._recover()
             old, new = self.catalog.get_meta("collection"), self._new_collection_name()

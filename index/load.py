@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 import re
+import stat
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -37,6 +39,13 @@ def is_url(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
+def printable(name: str | os.PathLike[str]) -> str:
+    """A file name as the OS gave it, safe to print and store: bytes that are not UTF-8 (which
+    Python carries as lone surrogates) are shown as `\\xNN` escapes."""
+    raw = os.fsencode(name)
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def expand_sources(sources: Sequence[str]) -> list[str]:
     """Folders become their supported files (recursive, sorted; other files skipped quietly);
     files, URLs and missing paths pass through to fail, if they must, in `load_source`."""
@@ -52,13 +61,17 @@ def expand_sources(sources: Sequence[str]) -> list[str]:
 
 
 def _supported_files(folder: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.is_file()
-        and p.suffix.lower() in SUPPORTED_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(folder).parts)
-    )
+    """Files with a supported suffix under `folder`, sorted; hidden parts skipped; symlinked
+    folders not followed (no loops). Non-regular entries are kept so loading refuses them."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += (
+            Path(root, name)
+            for name in files
+            if not name.startswith(".") and Path(name).suffix.lower() in SUPPORTED_SUFFIXES
+        )
+    return sorted(found)
 
 
 def load_source(
@@ -67,12 +80,15 @@ def load_source(
     """Load one file, folder, URL or feed into cleaned articles, or raise `SourceError`."""
     if is_url(source):
         return _load_url(source, max_bytes=max_bytes, timeout=timeout, client=client)
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]+://", source):
+        raise SourceError(printable(source), "only http:// and https:// URLs can be loaded")
     path = Path(source).expanduser()
     if not path.exists():
-        raise SourceError(source, "no such file or folder")
+        reason = "a broken symbolic link" if path.is_symlink() else "no such file or folder"
+        raise SourceError(printable(source), reason)
     if path.is_dir():
-        return _load_folder(source, path, max_bytes=max_bytes)
-    return _load_file(source, path, max_bytes=max_bytes)
+        return _load_folder(printable(source), path, max_bytes=max_bytes)
+    return _load_file(printable(source), path, max_bytes=max_bytes)
 
 
 def _load_folder(source: str, folder: Path, *, max_bytes: int) -> list[Article]:
@@ -84,7 +100,7 @@ def _load_folder(source: str, folder: Path, *, max_bytes: int) -> list[Article]:
     errors: list[SourceError] = []
     for path in files:
         try:
-            articles += _load_file(str(path), path, max_bytes=max_bytes)
+            articles += _load_file(printable(path), path, max_bytes=max_bytes)
         except SourceError as exc:
             log.warning("skipping source=%s reason=%s", exc.source, exc.reason)
             errors.append(exc)
@@ -99,14 +115,8 @@ def _load_file(source: str, path: Path, *, max_bytes: int) -> list[Article]:
         allowed = ", ".join(sorted(SUPPORTED_SUFFIXES | FEED_SUFFIXES))
         kind = suffix or "(no suffix)"
         raise SourceError(source, f"unsupported file type {kind!r} (supported: {allowed})")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise SourceError(source, f"too large ({size:,} bytes; the limit is {max_bytes:,})")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(source, f"cannot read the file ({exc.strerror})") from exc
-    resolved = str(path.resolve())
+    data = read_capped(source, path, max_bytes)
+    resolved = printable(path.resolve())
     if suffix in (".html", ".htm"):
         articles = parse_html(_require_text(source, data), source=resolved, url=None)
     elif suffix in FEED_SUFFIXES:
@@ -118,6 +128,46 @@ def _load_file(source: str, path: Path, *, max_bytes: int) -> list[Article]:
     else:
         articles = split_page(fix_text(decode(source, data)), source=resolved)
     return _nonempty(source, articles)
+
+
+def read_capped(source: str, path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file, at most `max_bytes` of them, or `SourceError`.
+
+    The type is checked after symlinks are resolved and before anything is read, and the
+    file is opened non-blocking, so a FIFO, socket or device can neither hang nor flood us; the
+    cap counts the bytes actually read, not the size the file system reports.
+    """
+    try:
+        kind = _special_kind(os.stat(path).st_mode)
+        if kind:
+            raise SourceError(source, f"not a regular file ({kind}); refusing to read it")
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as f:
+            kind = _special_kind(os.fstat(f.fileno()).st_mode)  # swapped since the check?
+            if kind:
+                raise SourceError(source, f"not a regular file ({kind}); refusing to read it")
+            data = f.read(max_bytes + 1)
+    except OSError as exc:
+        raise SourceError(source, f"cannot read the file ({exc.strerror or exc})") from exc
+    if len(data) > max_bytes:
+        raise SourceError(source, f"too large (more than the {max_bytes:,}-byte limit)")
+    return data
+
+
+def _special_kind(mode: int) -> str:
+    """'' for a regular file, else what it is."""
+    if stat.S_ISREG(mode):
+        return ""
+    for test, name in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a folder"),
+    ):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def _nonempty(source: str, articles: list[Article]) -> list[Article]:

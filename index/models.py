@@ -7,7 +7,7 @@ converted to these in exactly one place each and never leak further.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 def content_hash(title: str, text: str) -> str:
@@ -18,6 +18,20 @@ def content_hash(title: str, text: str) -> str:
 def stable_id(key: str) -> str:
     """A deterministic article id: 16 hex digits of the sha256 of a canonical key."""
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def http_url(url: object) -> str | None:
+    """`url` if it is an absolute http(s) URL, else None: `javascript:`, `data:`, `file:` and
+    relative links are never stored or shown (the one rule; Article and ArticleRecord apply it)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    scheme, sep, rest = url.partition(":")
+    if not sep or scheme.lower() not in ("http", "https") or not rest.startswith("//"):
+        return None
+    if any(ord(ch) < 33 for ch in url):  # whitespace or controls inside: not a clean link
+        return None
+    return url
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,8 @@ class Article:
     content_hash: str = ""
 
     def __post_init__(self) -> None:
+        if self.url is not None and http_url(self.url) != self.url:
+            object.__setattr__(self, "url", http_url(self.url))
         if not self.content_hash:
             object.__setattr__(self, "content_hash", content_hash(self.title, self.text))
 
@@ -66,16 +82,18 @@ class ArticleRecord:
     chunks: int
     indexed_at: float
 
+    def __post_init__(self) -> None:
+        if self.url is not None and http_url(self.url) != self.url:
+            object.__setattr__(self, "url", http_url(self.url))
+
 
 @dataclass(frozen=True)
 class Retrieved:
-    """A chunk found by a search, with the article it belongs to and its fused score."""
+    """A chunk found by a search, with its article and its dense similarity to the question."""
 
     chunk: Chunk
     article: ArticleRecord
     score: float
-    dense: float | None = None
-    lexical: float | None = None
 
 
 @dataclass(frozen=True)
@@ -85,4 +103,3 @@ class IndexStats:
     embedder: str
     collection: str
     disk_bytes: int
-    extra: dict[str, object] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense (Chroma) + lexical (BM25), fused by reciprocal rank, thresholded.
+"""Hybrid retrieval: dense (Chroma) + lexical (the catalog's full-text index), fused by rank.
 
 Whether the index covers a question at all is decided here, from the dense similarity of the best
 source, so a tiny model is never asked to answer from passages that don't say it.
@@ -10,9 +10,11 @@ import logging
 import threading
 from dataclasses import dataclass
 
+from index.clean import valid_unicode
+from index.errors import IndexDamagedError
 from index.indexer import Index
-from index.lexical import LexicalIndex
 from index.models import Chunk, Retrieved
+from index.store import MissingCollectionError
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +34,16 @@ class Retriever:
         self._index = index
         self.config = config
         self._generation = -1
-        self._lexical = LexicalIndex([], {})
         self._lock = threading.Lock()
 
     def search(
         self, query: str, k: int | None = None, *, threshold: bool = True
     ) -> list[Retrieved]:
-        """The best chunks for `query`, at most `per_article` an article; [] if none is relevant."""
+        """The best chunks for `query`, at most `per_article` an article; [] if none is relevant.
+
+        Raises `IndexDamagedError` rather than return [] from an index whose vectors are gone.
+        """
+        query = valid_unicode(query)
         with self._lock:
             self._index.check_embedder()
             self._refresh()
@@ -47,11 +52,15 @@ class Retriever:
             if not collection:
                 return []
             vector = self._index.embedder.embed([query])[0]
-            dense = self._index.store.query(collection, vector, cfg.candidates)
+            try:
+                dense = self._index.store.query(collection, vector, cfg.candidates)
+            except MissingCollectionError as exc:
+                self._generation = -1  # check again next time
+                raise IndexDamagedError(f"the vector collection {collection!r} is gone") from exc
             visible = self._index.catalog.hashes({h.chunk.article_id for h in dense})
             dense = [h for h in dense if visible.get(h.chunk.article_id) == h.content_hash]
-            lexical = self._lexical.search(query, cfg.candidates)
-            fused = _rrf([h.chunk for h in dense], [c for c, _ in lexical])
+            lexical = self._index.catalog.lexical_search(query, cfg.candidates)
+            fused = _rrf([h.chunk for h in dense], lexical)
             sims = {h.chunk.chunk_id: h.similarity for h in dense}
             missing = [c for c in fused.values() if c.chunk_id not in sims]
             hashes = self._index.catalog.hashes({c.article_id for c in missing})
@@ -60,14 +69,12 @@ class Retriever:
                 [(c, hashes[c.article_id]) for c in missing if c.article_id in hashes],
                 vector,
             )
-            bm25 = {c.chunk_id: s for c, s in lexical}
-            return self._select(fused, sims, bm25, k or cfg.top_k, threshold)
+            return self._select(fused, sims, k or cfg.top_k, threshold)
 
     def _select(
         self,
         fused: dict[str, Chunk],
         sims: dict[str, float],
-        bm25: dict[str, float],
         k: int,
         threshold: bool,
     ) -> list[Retrieved]:
@@ -84,7 +91,7 @@ class Retriever:
         }
         chosen: list[Retrieved] = []
         per_article: dict[str, int] = {}
-        for _position, cid in enumerate(ranked):
+        for cid in ranked:
             chunk = fused[cid]
             if (
                 chunk.article_id not in records
@@ -93,13 +100,7 @@ class Retriever:
                 continue
             per_article[chunk.article_id] = per_article.get(chunk.article_id, 0) + 1
             chosen.append(
-                Retrieved(
-                    chunk=chunk,
-                    article=records[chunk.article_id],
-                    score=round(sims[cid], 4),
-                    dense=sims[cid],
-                    lexical=bm25.get(cid),
-                )
+                Retrieved(chunk=chunk, article=records[chunk.article_id], score=round(sims[cid], 4))
             )
             if len(chosen) >= k:
                 break
@@ -107,14 +108,15 @@ class Retriever:
         return chosen
 
     def _refresh(self) -> None:
-        """Pick up what another process (the CLI) committed since the last search."""
+        """Let Chroma see what another process (the CLI) committed since the last search.
+
+        The catalog (and its lexical index) needs nothing: every query reads the latest commit.
+        """
         generation = self._index.catalog.generation()
-        if generation == self._generation:
-            return
-        self._index.store.refresh()
-        titles = {r.article_id: r.title for r in self._index.catalog.records()}
-        self._lexical = LexicalIndex(self._index.catalog.chunks(), titles)
-        self._generation = generation
+        if generation != self._generation:
+            self._index.store.refresh()
+            self._index.quick_check()
+            self._generation = generation
 
 
 def _rrf(*rankings: list[Chunk]) -> dict[str, Chunk]:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from index.clean import guess_title, headline_matches, strip_inline_junk
+from index.clean import AGO, guess_title, headline_matches, strip_inline_junk
 from index.models import Article, stable_id
 
 log = logging.getLogger(__name__)
@@ -46,37 +46,61 @@ class Line:
 
 _I = re.IGNORECASE
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
-_AGO = r"(?:\d+|an?|one|few|a few)\s+(?:sec|second|min|minute|hour|hr|day|week|month|year)s?\s+ago"
 
 
-def _rule(kind: Kind, hard: bool, *alternatives: str) -> tuple[Kind, bool, re.Pattern[str]]:
-    return kind, hard, re.compile("|".join(alternatives), _I)
+@dataclass(frozen=True)
+class Rule:
+    """A line rule: a line of at most `max_words` words matching `pattern` is `kind`.
+
+    The word limit is what keeps prose safe: a widget label, a banner or a caption is short, so a
+    paragraph that merely contains a rule's words is longer than the rule allows and stays body.
+    """
+
+    name: str
+    kind: Kind
+    hard: bool  # a break after which body text no longer continues the article above
+    max_words: int
+    pattern: re.Pattern[str]
 
 
-# (kind, hard break?, pattern) — the first matching rule labels a whole line.
-_RULES = (
-    _rule(Kind.AD, False, r"^(?:advt\.?|advertisement|sponsored(?: content)?|ad|promoted)$"),
-    # relative times and view counts ("a minute ago", "42.2K views | 1 day ago")
+def _rule(name: str, kind: Kind, hard: bool, max_words: int, *alternatives: str) -> Rule:
+    return Rule(name, kind, hard, max_words, re.compile("|".join(alternatives), _I))
+
+
+# The first matching rule labels a whole line. Every alternative is anchored at the line's start.
+RULES = (
     _rule(
-        Kind.JUNK,
-        True,
-        rf"^(?:(?:updated|posted|published)\s*:?\s*)?(?:just now|{_AGO})$",
-        r"^(?:yesterday|today)$",
-        rf"^\d[\d.,]*\s?[km]?\s+views?(?:\s*[|·•]\s*{_AGO})?$",
+        "ad marker",
+        Kind.AD,
+        False,
+        2,
+        r"^(?:advt\.?|advertisement|sponsored(?: content)?|ad|promoted)$",
     ),
-    # comment widgets
+    # "a minute ago", "Updated: 3 hours ago", "42.2K views | 1 day ago"
     _rule(
+        "relative time",
         Kind.JUNK,
         True,
+        8,
+        rf"^(?:(?:updated|posted|published)\s*:?\s*)?(?:just now|{AGO})$",
+        r"^(?:yesterday|today)$",
+        rf"^\d[\d.,]*\s?[km]?\s+views?(?:\s*[|·•]\s*{AGO})?$",
+    ),
+    _rule(
+        "comment widget",
+        Kind.JUNK,
+        True,
+        8,
         r"^(?:\d+\s+)?comments?(?:\s*\(\d+\))?$",
         r"^no comments(?: yet)?\W*$",
-        r"^(?:leave|post|add|write|show|view|load)\b.{0,30}\b(?:comments?|repl(?:y|ies))\b",
-        r"^be the first to comment",
+        r"^(?:leave|post|add|write|show|view|load)\b.{0,30}\b(?:comments?|repl(?:y|ies))\W*$",
+        r"^be the first to comment\b[^.!?]*\W*$",
     ),
-    # teaser-section labels
     _rule(
+        "teaser label",
         Kind.JUNK,
         True,
+        12,
         r"^(?:related(?: articles?| stories| news| posts?| content)?"
         r"|more (?:from|stories|news|on)\b[^.!?]{0,40}|recommended(?: for you| stories)?"
         r"|trending(?: now| stories)?"
@@ -84,31 +108,51 @@ _RULES = (
         r"|you (?:may|might) also like|also read\b[^.]*|read next|editor'?s picks?|popular(?: now)?"
         r"|in other news|further reading)\s*:?$",
     ),
-    # footers and cookie banners
     _rule(
+        "copyright footer",
         Kind.JUNK,
         True,
-        r"^(?:©|\(c\)|copyright\b)",
-        r"all rights reserved",
-        r"\bcookies?\b.*\b(?:accept|consent|policy|agree|continu|settings)",
-        r"^(?:accept|reject) all$",
+        12,
+        r"^(?:©|\(c\)|copyright\s*(?:©|\(c\)|\d{4}))",
+        r"^[^.!?]{0,60}\ball rights reserved\W*$",
+    ),
+    # "We use cookies to ... By continuing you agree ...", "Accept all", "Manage cookies"
+    _rule(
+        "cookie banner",
+        Kind.JUNK,
+        True,
+        35,
+        r"^(?:we|this (?:web)?site|our (?:web)?site|by (?:using|continuing)|cookies?)\b"
+        r"(?=.*\bcookies?\b).*\b(?:accept|consent|agree|continu|settings|policy)",
+        r"^(?:accept|reject) all(?: cookies)?$",
         r"^manage (?:preferences|cookies)$",
         r"^got it!?$",
     ),
-    # calls to action: a UI verb and no sentence ("Try Our AI Features", "Share this")
+    # a UI verb and no sentence ("Try Our AI Features", "Share this", "Sign up for our newsletter")
     _rule(
+        "call to action",
         Kind.JUNK,
         False,
+        8,
         r"^(?:try|explore|discover|download|get|sign (?:up|in)|log ?in|register|subscribe|join"
         r"|follow|click|tap|watch|listen|read|see|share|continue reading|go to|back to|skip to"
-        r"|view|load|show|print|email|tweet|save)\b[^.]{0,80}$",
+        r"|view|load|show|print|email|tweet|save)\b[^.!?]{0,80}$",
     ),
-    # captions, reading times, navigation bars ("Home | World | Business")
     _rule(
+        "caption",
         Kind.JUNK,
         False,
-        r"^(?:image|photo|picture|video|media)(?: caption| source| credit)?\s*[:,]",
-        r"^\d+ min(?:ute)?s? read$",
+        25,
+        r"^(?:image|photo|picture|video|media)(?:\s+(?:caption|source|credit))?\s*:",
+        r"^(?:image|photo|picture|video|media)\s+(?:caption|source|credit)\b",
+    ),
+    _rule("reading time", Kind.JUNK, False, 4, r"^\d+ min(?:ute)?s? read$"),
+    # "Home | World | Business"
+    _rule(
+        "navigation bar",
+        Kind.JUNK,
+        False,
+        12,
         r"^(?:[\w&'-]+(?: [\w&'-]+)?\s*[|›»/•·]\s*){2,}[\w&'-]+(?: [\w&'-]+)?$",
     ),
 )
@@ -132,6 +176,11 @@ _DATELINE = re.compile(
     r"^[A-Z][A-Z.' -]{2,}(?:,\s*[A-Z][\w. ]+)?\s*(?:\(([A-Za-z .]+)\))?\s*[-–—]\s+\S"
 )
 _HEADLINE_MAX_WORDS = 20
+_LONE_WORD_MAX_CHARS = 24
+# Japanese and Chinese are written without spaces: two such characters count as one word.
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_END = re.compile(r"[.!?。！？][\"')\]」』”’]*$")  # a sentence's end, in Latin or CJK script
+_BIO_MAX_WORDS = 30  # "The writer is ..." notes are one short sentence
 _MIN_UNTITLED_WORDS = 30
 
 
@@ -139,23 +188,36 @@ def classify_line(text: str) -> Line:
     """Label one stripped line by its shape alone (no page context)."""
     if not text:
         return Line(Kind.BLANK, text)
-    for kind, hard, pattern in _RULES:
-        if pattern.search(text):
-            return Line(kind, text, hard=hard)
+    words = text.split()
+    count = word_count(text)
+    if rule := _matching_rule(text, count):
+        return Line(rule.kind, text, hard=rule.hard)
     if site := _SITE.match(text):
         return Line(Kind.SITE, text, value=site.group(1), hard=True)
     if byline := _BYLINE.match(text):
         return Line(Kind.BYLINE, text, value=byline.group(1).strip(" ,"))
-    if _BIO.match(text):
+    if count <= _BIO_MAX_WORDS and _BIO.match(text):
         return Line(Kind.BIO, text, value=text)
     if _DATE.match(text):
         return Line(Kind.DATE, text, value=re.sub(r"^\w+\s*(?:on)?\s*:\s*", "", text))
-    words = text.split()
-    if len(words) == 1 and not re.search(r"[.!?]$", text):
-        return Line(Kind.JUNK, text)  # a lone word: a navigation item or a label
+    if _is_lone_word(text, count):
+        return Line(Kind.JUNK, text)  # a navigation item or a label, unless the page says not
     if _is_headline(text, words):
         return Line(Kind.HEADLINE, text)
     return Line(Kind.BODY, text)
+
+
+def _matching_rule(text: str, count: int) -> Rule | None:
+    return next((r for r in RULES if count <= r.max_words and r.pattern.search(text)), None)
+
+
+def _is_lone_word(text: str, count: int) -> bool:
+    return count == 1 and len(text) <= _LONE_WORD_MAX_CHARS and not _END.search(text)
+
+
+def word_count(text: str) -> int:
+    """Words in a line, counting unspaced Japanese or Chinese text as two characters a word."""
+    return len(text.split()) + len(_UNSPACED.findall(text)) // 2
 
 
 def _is_headline(text: str, words: list[str]) -> bool:
@@ -164,13 +226,15 @@ def _is_headline(text: str, words: list[str]) -> bool:
         len(words) <= _HEADLINE_MAX_WORDS
         and len(text) <= 160
         and (first.isupper() or first.isdigit())
-        and not re.search(r"[.,;:…]$", text)
+        and not re.search(r"[.,;:…。、，；：]$", text)
     )
 
 
 def classify_page(lines: Iterable[str]) -> list[Line]:
     """Label every line, using the page as context: a short line repeated on the page and never
-    followed by body text is site chrome (a site name when a `- Site` line names it)."""
+    followed by body text is site chrome (a site name when a `- Site` line names it). A `- Site`
+    line names a site only when the name recurs on the page; alone it is a list item. A lone
+    word amid the article's text (a label, a table cell) is text, not navigation."""
     texts = list(lines)
     labelled = [classify_line(t) for t in texts]
     sites = {line.value for line in labelled if line.kind is Kind.SITE and line.value}
@@ -179,13 +243,39 @@ def classify_page(lines: Iterable[str]) -> list[Line]:
         line.text for i, line in enumerate(labelled) if _next_kind(labelled, i) is Kind.BODY
     }
     for i, line in enumerate(labelled):
-        if line.kind not in (Kind.HEADLINE, Kind.JUNK) or counts[line.text] < 2:
+        lone_site = line.kind is Kind.SITE and counts[line.value or ""] < 2
+        if lone_site or _amid_text(labelled, i):
+            labelled[i] = Line(Kind.BODY, line.text)
+        elif line.kind not in (Kind.HEADLINE, Kind.JUNK) or counts[line.text] < 2:
             continue
-        if line.text in sites:
+        elif line.text in sites:
             labelled[i] = Line(Kind.SITE, line.text, value=line.text, hard=True)
         elif line.text not in heads_body:
-            labelled[i] = Line(Kind.JUNK, line.text, hard=True)
+            labelled[i] = Line(Kind.JUNK, line.text, hard=line.hard)
     return labelled
+
+
+def _amid_text(labelled: list[Line], i: int) -> bool:
+    """Whether line `i` is a lone word (no rule's label) with text on both sides: the nearest
+    lines above and below that are not blank or lone words themselves are body or headlines."""
+    if not _is_lone(labelled[i]):
+        return False
+    above = (line for line in reversed(labelled[:i]) if not _is_lone(line))
+    below = (line for line in labelled[i + 1 :] if not _is_lone(line))
+    text = (Kind.BODY, Kind.HEADLINE)
+    return all(
+        next((line.kind for line in side if line.kind is not Kind.BLANK), None) in text
+        for side in (above, below)
+    )
+
+
+def _is_lone(line: Line) -> bool:
+    count = word_count(line.text)
+    return (
+        line.kind is Kind.JUNK
+        and _is_lone_word(line.text, count)
+        and _matching_rule(line.text, count) is None
+    )
 
 
 def _next_kind(labelled: list[Line], i: int) -> Kind | None:
@@ -257,30 +347,30 @@ def split_lines(
 
 
 def _segment(labelled: list[Line], hard_headlines: frozenset[int]) -> list[_Draft]:
+    """Cut labelled lines into drafts. A headline opens a new article only on strong evidence: a
+    hard break above it (site chrome, a writer's note, comment or teaser widgets) or a byline,
+    date or dateline below it. A short line or a gap between paragraphs (a caption, a call to
+    action, an ad marker, blank lines) is not enough: a headline after it is a subheading."""
     drafts: list[_Draft] = []
     cur, pending = _Draft(), _Draft()
     fixed = False  # the current headline is a hard one: later soft headlines are subheadings
-    soft = hard = False  # a break since the last body line; a hard one (body no longer continues)
-    blanks = 0
+    hard = False  # a hard break since the last body line (body no longer continues)
     for i, line in enumerate(labelled):
         kind = line.kind
         if kind is Kind.BLANK:
-            blanks += 1
-            soft = soft or blanks >= 2
             continue
-        blanks = 0
         if kind in (Kind.JUNK, Kind.AD):
-            soft, hard = soft or kind is Kind.JUNK, hard or line.hard
+            hard = hard or line.hard
         elif kind is Kind.BIO and cur.paras:
             cur.take(line)
-            soft = hard = True
+            hard = True
         elif kind in (Kind.SITE, Kind.BYLINE, Kind.BIO, Kind.DATE):
             (pending if cur.paras else cur).take(line)
-            soft, hard = True, hard or line.hard
+            hard = hard or line.hard
         elif kind is Kind.HEADLINE and not cur.paras and not (fixed and i not in hard_headlines):
             cur.headline, fixed = line.text, i in hard_headlines
-            soft = hard = False  # boilerplate above a headline separated nothing
-        elif kind is Kind.HEADLINE and not (soft or i in hard_headlines or _opens(labelled, i)):
+            hard = False  # boilerplate above a headline separated nothing
+        elif kind is Kind.HEADLINE and not (hard or i in hard_headlines or _opens(labelled, i)):
             cur.paras.append(line.text)  # a subheading inside the article
         elif kind is Kind.HEADLINE or hard or (not cur.paras and cur.headline is None):
             drafts.append(cur)
@@ -288,10 +378,10 @@ def _segment(labelled: list[Line], hard_headlines: frozenset[int]) -> list[_Draf
             fixed = i in hard_headlines
             if kind is Kind.BODY:
                 cur.paras.append(line.text)
-            soft = hard = False
+            hard = False
         else:
             cur.paras.append(line.text)
-            soft = hard = False
+            hard = False
     drafts.append(cur)
     return drafts
 

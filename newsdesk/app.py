@@ -13,7 +13,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from index.catalog import Catalog
+from index.catalog_sqlite import SqliteCatalog
 from index.embed import Embedder, build_embedder
 from index.indexer import Index
 from index.retrieve import RetrievalConfig, Retriever
@@ -37,6 +37,8 @@ def configure_logging(settings: Settings) -> None:
     )
     for noisy in ("chromadb", "httpx", "trafilatura", "discord.gateway"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    # trafilatura warns "discarding data: None" for a page without text: we say so in one line
+    logging.getLogger("trafilatura.core").setLevel(max(logging.ERROR, logging.getLogger().level))
 
 
 class App:
@@ -53,12 +55,11 @@ class App:
     @cached_property
     def index(self) -> Index:
         s = self.settings
-        s.data_dir.mkdir(parents=True, exist_ok=True)
         return Index(
             s.data_dir,
             self.embedder,
             ChunkStore(s.data_dir, s.chroma_url),
-            Catalog(s.data_dir / "catalog.sqlite3"),
+            SqliteCatalog(s.data_dir / "catalog.sqlite3"),
             chunk_tokens=s.chunk_tokens,
             overlap=s.chunk_overlap,
         )

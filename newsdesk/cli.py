@@ -26,7 +26,9 @@ app.add_typer(index_app, name="index")
 def _app() -> App:
     settings = load_settings()
     configure_logging(settings)
-    return App(settings)
+    app = App(settings)
+    guarded(lambda: app.index)  # a damaged, missing or unreadable catalog is one line here
+    return app
 
 
 def answer_json(answer: Answer) -> dict[str, object]:

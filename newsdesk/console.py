@@ -16,7 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from index.errors import NewsdeskError
 from newsdesk.settings import Settings
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # one line stays one line when piped (no 80-column wrap)
 T = TypeVar("T")
 
 

@@ -19,13 +19,15 @@ from newsdesk.console import err, fail, guarded, load_settings, print_json, prog
 index_app = typer.Typer(
     help="Load, list, search and maintain the article index.", no_args_is_help=True
 )
-out = Console()
+out = Console(soft_wrap=True)
 
 
 def _app() -> App:
     settings = load_settings()
     configure_logging(settings)
-    return App(settings)
+    app = App(settings)
+    guarded(lambda: app.index)  # a damaged, missing or unreadable catalog is one line here
+    return app
 
 
 @index_app.command("add")
@@ -68,7 +70,7 @@ def add(
 @index_app.command("list")
 def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the indexed articles, most recently indexed first."""
-    records = _app().index.catalog.records()
+    records = guarded(lambda: _app().index.catalog.records())
     if as_json:
         keys = (
             "article_id",
@@ -90,6 +92,36 @@ def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON
     out.print(table)
 
 
+_SHOWN = ("article_id", "title", "source", "url", "site", "byline", "published", "text")
+
+
+@index_app.command("show")
+def show(
+    article_id: str = typer.Argument(..., help="An id from `newsdesk index list`."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one indexed article as it was kept: cleaned title, metadata, full text and chunks."""
+    catalog = _app().index.catalog
+    article = guarded(lambda: catalog.article(article_id))
+    if article is None:
+        fail(f"no indexed article has id {article_id!r}; `newsdesk index list` shows them")
+    chunks = guarded(lambda: catalog.article_chunks(article_id))
+    data: dict[str, Any] = {key: getattr(article, key) for key in _SHOWN}
+    data["chunks"] = [{"chunk_id": c.chunk_id, "text": c.text} for c in chunks]
+    if as_json:
+        print_json(data)
+        return
+    # article text is data: printed without rich markup, so "[red]" in a page stays literal
+    out.print(article.title, style="bold", markup=False, highlight=False)
+    for key in ("article_id", "source", "url", "site", "byline", "published"):
+        if data[key]:
+            out.print(f"{key:>10}: {data[key]}", markup=False, highlight=False)
+    out.print(f"\n{article.text}\n", markup=False, highlight=False)
+    for chunk in chunks:
+        out.print(f"--- chunk {chunk.chunk_id}", style="dim", markup=False, highlight=False)
+        out.print(chunk.text, markup=False, highlight=False)
+
+
 @index_app.command("remove")
 def remove(article_id: str = typer.Argument(..., help="An id from `newsdesk index list`.")) -> None:
     """Remove one article and its chunks."""
@@ -105,7 +137,7 @@ def rebuild() -> None:
     The old index keeps answering until the new one is complete.
     """
     app = _app()
-    total = app.index.catalog.counts()[0]
+    total = guarded(lambda: app.index.catalog.counts()[0])
     with progress_bar() as progress:
         task = progress.add_task("re-embedding", total=total)
         chunks = guarded(lambda: app.index.rebuild(progress=lambda n: progress.advance(task, n)))
@@ -115,7 +147,7 @@ def rebuild() -> None:
 @index_app.command("stats")
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the size of the index and which embedder built it."""
-    s = _app().index.stats()
+    s = guarded(lambda: _app().index.stats())
     data: dict[str, object] = {
         "articles": s.articles,
         "chunks": s.chunks,
@@ -155,3 +187,37 @@ def search(
     for n, row in enumerate(rows, 1):
         out.print(f"[bold]{n}. {row['title']}[/bold]  score={row['score']:.3f}  {row['chunk_id']}")
         out.print(f"   {row['text'][:300]}", highlight=False)
+
+
+@index_app.command("check")
+def check(
+    repair: bool = typer.Option(False, "--repair", help="Fix what is safe to fix."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Check that the catalog, the vector store and the lexical index agree.
+
+    Says in plain words what is wrong and what fixes it; --repair re-embeds lost vectors from the
+    catalog's text, drops orphans and cleans up interrupted writes. Exit code 1 if problems remain.
+    """
+    from index.check import check as run_check
+    from index.check import repair as run_repair
+
+    app = _app()
+    report = guarded(lambda: (run_repair if repair else run_check)(app.index))
+    if as_json:
+        print_json(asdict(report) | {"ok": report.ok})
+    else:
+        vectors = "none (collection missing)" if report.vectors < 0 else str(report.vectors)
+        out.print(
+            f"catalog: {report.articles} articles, {report.chunks} chunks; "
+            f"vectors: {vectors} in {report.collection or '(no collection)'}; "
+            f"embedder: {report.embedder}",
+            highlight=False,
+        )
+        for line in report.repaired:
+            out.print(f"repaired: {line}", highlight=False)
+        for f in report.findings:
+            out.print(f"problem: {f.problem}\n  fix: {f.fix}", highlight=False)
+        out.print("ok: the index is consistent" if report.ok else "not ok", highlight=False)
+    if not report.ok:
+        raise typer.Exit(1)

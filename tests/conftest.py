@@ -13,6 +13,8 @@ from index.models import Article, stable_id
 from newsdesk.app import App
 from newsdesk.settings import Settings
 
+pytest_plugins = ["tests.servers"]  # session fixtures: real Chroma, llama.cpp, PostgreSQL servers
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
@@ -26,10 +28,28 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(
+    params=[
+        pytest.param("embedded"),
+        pytest.param("chroma-server", marks=[pytest.mark.slow, pytest.mark.server]),
+    ]
+)
+def every_store(request: pytest.FixtureRequest) -> str:
+    """Opt in with `pytestmark = pytest.mark.usefixtures("every_store")`: the module's tests then
+    run on each store (`settings` below points at it): embedded, and a real Chroma server."""
+    return str(request.param)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Fast settings: a fresh data dir and the hashing embedder."""
-    return Settings(data_dir=tmp_path / "data", embedder="hashing", min_relevance=0.1)
+    settings = Settings(data_dir=tmp_path / "data", embedder="hashing", min_relevance=0.1)
+    store = request.getfixturevalue("every_store") if "every_store" in request.fixturenames else ""
+    if store == "chroma-server":
+        settings = settings.model_copy(
+            update={"chroma_url": request.getfixturevalue("chroma_server").url}
+        )
+    return settings
 
 
 @pytest.fixture

@@ -17,13 +17,19 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def runner(tmp_path_factory: pytest.TempPathFactory) -> CliRunner:
+@pytest.fixture(
+    scope="module", params=["embedded", pytest.param("servers", marks=pytest.mark.server)]
+)
+def runner(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> CliRunner:
+    """The CLI on the embedded stores, and on a real Chroma server."""
     data = tmp_path_factory.mktemp("e2e") / "data"
     env = {"NEWSDESK_DATA_DIR": str(data)}
+    if request.param == "servers":
+        env["NEWSDESK_CHROMA_URL"] = request.getfixturevalue("chroma_server").url
     runner = CliRunner(env=env)
     result = runner.invoke(app, ["index", "add", str(ROOT / "samples" / "articles")])
     assert result.exit_code == 0, result.stderr
+    assert (data / "chroma").exists() == (request.param == "embedded")
     return runner
 
 

@@ -11,26 +11,20 @@ otherwise the answer quotes them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from bot.engine.coverage import question_features
 from bot.engine.evidence import Candidate, Evidence
-from bot.engine.grounding import NOT_COVERED, Numbered, verify
+from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, verify
 from bot.engine.model import ChatModel, TextCallback
+from bot.engine.text import defuse
 from bot.types import Answer, Source, Turn
 from index.models import Retrieved
 from index.retrieve import Retriever
 from prompts import render
 
-# The evidence sentences the model is shown (best first, then put back in article order).
-PROMPT_SENTENCES = 5
 # Answers are one or two sentences: a blank line means the model has started to ramble or loop.
 ANSWER_STOP = ("\n\n",)
-# Chat-template markers and citation look-alikes in article text could forge structure.
-_FORGERY = re.compile(
-    r"<\|[^|>]{1,40}\|>|\[(\d{1,2})\]|^\s*(system|assistant|user)\s*:", re.I | re.M
-)
 
 
 class AnswerService:
@@ -111,29 +105,24 @@ def number_sources(hits: Sequence[Retrieved], ranked: Sequence[Candidate]) -> Nu
             Source(
                 n=n,
                 article_id=hit.article.article_id,
-                title=hit.article.title,
+                title=defuse(hit.article.title),
                 source=hit.article.source,
                 url=hit.article.url,
                 score=hit.score,
-                quote=best.get(n) or hit.chunk.text[:300],
+                quote=best.get(n) or defuse(hit.chunk.text[:300]),
             )
         )
     return Numbered(tuple(sources), tuple(passages))
 
 
-def sanitise(text: str) -> str:
-    """Article text is data: defuse chat-template markers, role labels and fake citations."""
-    return _FORGERY.sub(lambda m: f"({m.group(1)})" if m.group(1) else "", text)
-
-
 def _sources_block(numbered: Numbered, ranked: Sequence[Candidate]) -> str:
     """Each source's title and its best evidence sentences, in the order the article has them."""
-    shown = sorted(ranked[:PROMPT_SENTENCES], key=lambda c: (c.n, c.passage, c.position))
+    shown = sorted(ranked[:SHOWN], key=lambda c: (c.n, c.passage, c.position))
     blocks = []
     for source in numbered.sources:
-        sentences = [sanitise(c.text) for c in shown if c.n == source.n]
+        sentences = [c.text for c in shown if c.n == source.n]
         if sentences:
-            blocks.append(f"[{source.n}] {sanitise(source.title)}\n" + " ".join(sentences))
+            blocks.append(f"[{source.n}] {source.title}\n" + " ".join(sentences))
     return "\n\n".join(blocks)
 
 

@@ -51,7 +51,7 @@ def question_features(
     terms = key_terms(question)
     texts = [normal(f"{h.article.title}\n{h.chunk.text}") for h in hits]
     mentioned = sum(_mentions(term, texts) for term in terms) / len(terms) if terms else 1.0
-    dense = max((h.dense or 0.0) for h in hits) if hits else 0.0
+    dense = max((h.score for h in hits), default=0.0)
     if not ranked:
         return (dense, -10.0, mentioned, 0.0, 0.0, 0.0)
     best = ranked[0].features

@@ -29,7 +29,10 @@ from bot.engine.text import (
     REASON_CUES,
     asked_kind,
     content_words,
+    defuse,
+    isolate_markers,
     kind_facts,
+    planted,
     stems,
 )
 from index.chunk import sentence_spans
@@ -119,13 +122,20 @@ class Evidence:
     def candidates(
         self, question: str, passages: Sequence[tuple[int, str]], titles: dict[int, str]
     ) -> list[Candidate]:
-        """Every sentence of `passages` ((source number, text) in rank order), best first."""
+        """Every sentence of `passages` ((source number, text) in rank order), best first.
+
+        Sentences are defused (they are shown as quotes and in the prompt); ones carrying the
+        marks of an injected instruction are left out.
+        """
         spans, seen = [], set()
-        for i, (n, text) in enumerate(passages):
+        for i, (n, passage) in enumerate(passages):
+            text = isolate_markers(passage)
             for k, (start, end) in enumerate(sentence_spans(text)):
-                if (n, text[start:end]) not in seen:  # passages of one article overlap
-                    seen.add((n, text[start:end]))
-                    spans.append((n, i, k, text[start:end]))
+                sentence = text[start:end]
+                # Passages of one article overlap; an injected instruction is never evidence.
+                if (n, sentence) not in seen and not planted(sentence):
+                    seen.add((n, sentence))
+                    spans.append((n, i, k, defuse(sentence)))
         if not spans:
             return []
         matrix = sentence_features(

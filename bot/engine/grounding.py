@@ -18,14 +18,13 @@ from bot.engine.text import (
     COMMON_CAPS,
     FACT_KINDS,
     NAME,
-    NUMBER,
     asked_kind,
     content_words,
     kind_facts,
+    numbers,
     stems,
 )
 from bot.types import Answer, Source
-from index.chunk import sentence_spans
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +32,12 @@ NOT_COVERED = "The indexed articles don't cover that."
 MIN_SUPPORT = 0.6
 # The evidence sentences an answer quotes, and that a model answer must agree with.
 QUOTED = 2
+# The evidence sentences the model is shown (best first, then put back in article order).
+SHOWN = 5
 # Words beyond the question's own that a model answer must share with that evidence.
 NEW_WORDS = 2
 
+_NUMERIC = re.compile(r"\d[\d.]*")
 _CITATION = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 
 
@@ -70,9 +72,10 @@ def strip_citations(text: str) -> str:
 
 
 def facts(text: str) -> set[str]:
-    """The checkable facts of `text`: numbers (normalised) and capitalised names."""
+    """The checkable facts of `text`: numbers (normalised; in words too: "eight" is "8") and
+    capitalised names."""
     plain = strip_citations(text)
-    found = {n.replace(",", "") for n in NUMBER.findall(plain)}
+    found = numbers(plain)
     for name in NAME.findall(plain):
         words = [w for w in name.split() if w not in COMMON_CAPS]
         if words:
@@ -82,10 +85,15 @@ def facts(text: str) -> set[str]:
 
 def unsupported_facts(text: str, sources: Sequence[str]) -> set[str]:
     """Facts stated in `text` that occur in none of `sources`."""
-    haystack = " ".join(sources)
-    numbers = {n.replace(",", "") for n in NUMBER.findall(haystack)}
+    # A citation look-alike in an article ("[9]") is not a fact: it must not vouch for a "9".
+    haystack = strip_citations(" ".join(sources))
+    stated = numbers(haystack)
     lowered = haystack.lower()
-    return {f for f in facts(text) if f not in numbers and f not in lowered}
+    return {
+        f
+        for f in facts(text)
+        if (f not in stated if _NUMERIC.fullmatch(f) else f not in lowered)  # "9" is not in "90"
+    }
 
 
 def support(text: str, sources: Sequence[str]) -> float:
@@ -97,22 +105,17 @@ def support(text: str, sources: Sequence[str]) -> float:
     return len(words & pool) / len(words)
 
 
-def anchored(answer: str, passages: Sequence[str], question: str) -> bool:
-    """Whether the sentences the answer draws on are about the question.
+def anchored(answer: str, evidence: Sequence[str]) -> bool:
+    """Whether the answer draws on the evidence ranked as answering the question.
 
-    An answer copied from an unrelated sentence (e.g. an instruction planted in an article) uses
-    source words, but not source sentences that share anything with what was asked.
+    An answer copied from an unrelated sentence (e.g. an instruction planted in an article, which
+    is never evidence) uses source words, but shares at most a few with the evidence sentences.
+    The evidence need not repeat the question: the sentence that gives a reason often doesn't.
     """
     said = content_words(strip_citations(answer))
-    asked = content_words(question)
     if not said:
         return False
-    for passage in passages:
-        for start, end in sentence_spans(passage):
-            words = content_words(passage[start:end])
-            if len(said & words) * 2 >= min(len(said), 4) and asked & words:
-                return True
-    return False
+    return any(len(said & content_words(e)) * 2 >= min(len(said), 4) for e in evidence)
 
 
 def verify(question: str, raw: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:
@@ -131,7 +134,7 @@ def verify(question: str, raw: str, numbered: Numbered, ranked: Sequence[Candida
         and cited
         and not problems
         and support(text, cited_texts) >= MIN_SUPPORT
-        and anchored(text, cited_texts, question)
+        and anchored(text, [c.text for c in ranked[:SHOWN]])
         and states_fact(text, question, [c.text for c in ranked[:QUOTED]])
         and all(about(question, t) for t in cited_texts)
     ):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from bot.engine.grounding import MIN_SUPPORT, support, unsupported_facts
 from bot.engine.model import ChatModel, TextCallback
+from bot.engine.text import defuse, isolate_markers, planted
 from bot.types import Summary
 from index.catalog import Catalog
 from index.chunk import sentence_spans
@@ -38,22 +39,24 @@ class Summariser:
             text, grounded = self._summarise(article, on_text)
             self._catalog.cache_summary(article.content_hash, text, grounded)
         return Summary(
-            article.article_id, article.title, article.source, article.url, text, grounded
+            article.article_id, defuse(article.title), article.source, article.url, text, grounded
         )
 
     def _summarise(self, article: Article, on_text: TextCallback | None) -> tuple[str, bool]:
         model = self._model()
         budget = model.n_ctx - self._max_tokens - PROMPT_OVERHEAD
         parts = split_to_budget(article.text, model.count_tokens, budget)
+        title = defuse(article.title)  # article text is data, in the prompt as in the output
         if len(parts) == 1:
-            summary = self._call(model, "summary_user", on_text, title=article.title, text=parts[0])
+            summary = self._call(model, "summary_user", on_text, title=title, text=defuse(parts[0]))
         else:  # map-reduce: summarise each part, then the summaries
             partials = [
-                self._call(model, "summary_user", None, title=article.title, text=part)
+                self._call(model, "summary_user", None, title=title, text=defuse(part))
                 for part in parts
             ]
             joined = "\n\n".join(f"- {p}" for p in partials)
-            summary = self._call(model, "combine_user", on_text, title=article.title, parts=joined)
+            summary = self._call(model, "combine_user", on_text, title=title, parts=joined)
+        summary = defuse(summary)
         if (
             summary
             and not unsupported_facts(summary, [article.text])
@@ -93,5 +96,6 @@ def split_to_budget(text: str, count: Callable[[str], int], budget: int) -> list
 
 def lead(text: str, sentences: int = 3) -> str:
     """The extractive fallback: the article's first sentences, as news is written lead-first."""
-    spans = sentence_spans(text)[:sentences]
-    return " ".join(text[s:e] for s, e in spans)
+    text = isolate_markers(text)
+    chosen = [text[s:e] for s, e in sentence_spans(text) if not planted(text[s:e])]
+    return " ".join(defuse(sentence) for sentence in chosen[:sentences])

@@ -18,6 +18,9 @@ from index.models import Article, stable_id
 from newsdesk.app import App
 from newsdesk.settings import Settings
 from tests.conftest import ROOT
+from tests.servers import server_env
+
+pytestmark = pytest.mark.usefixtures("every_store")  # embedded and a Chroma server
 
 
 def test_add_indexes_articles_and_chunks(app: App, articles: list[Article]) -> None:
@@ -105,47 +108,69 @@ _KILLED_WRITER = textwrap.dedent(
     from newsdesk.app import App
     from newsdesk.settings import Settings
     app = App(Settings(data_dir=sys.argv[1], embedder="hashing"))
-    real_upsert = app.index.store.upsert
-    def upsert_then_hang(*args, **kwargs):
-        real_upsert(*args, **kwargs)
-        print("UPSERTED", flush=True)
-        time.sleep(60)  # killed here: vectors written, catalog not committed
-    app.index.store.upsert = upsert_then_hang
+    target = app.index.store if sys.argv[2] == "upsert" else app.index.catalog
+    real = getattr(target, sys.argv[2])
+    def write_then_hang(*args, **kwargs):
+        real(*args, **kwargs)
+        print("WRITTEN", flush=True)
+        time.sleep(60)  # killed here
+    setattr(target, sys.argv[2], write_then_hang)
     text = " ".join(f"Half written sentence {i}." for i in range(100))
-    app.index.add([Article(article_id=stable_id("crash"), title="Crash", text=text, source="x")])
+    crashes = [
+        Article(article_id=stable_id(f"crash{n}"), title=f"Crash {n}", text=text, source="x")
+        for n in range(2)
+    ]
+    app.index.add(crashes)
     """
 )
 
 
+@pytest.mark.parametrize(
+    "stage",
+    [
+        "upsert",  # vectors written, catalog not committed
+        "put",  # inside the commit: the first article's rows and FTS entries written, uncommitted
+    ],
+)
 def test_kill_9_during_add_leaves_nothing_visible_and_a_rerun_completes(
-    settings: Settings, articles: list[Article]
+    settings: Settings, articles: list[Article], stage: str
 ) -> None:
     App(settings).index.add(articles)
     proc = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_WRITER, str(settings.data_dir)],
+        [sys.executable, "-c", _KILLED_WRITER, str(settings.data_dir), stage],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **server_env(settings)},
     )
     assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "UPSERTED"
+    assert proc.stdout.readline().strip() == "WRITTEN"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
 
     app = App(settings)
     assert {r.title for r in app.index.catalog.records()} == {a.title for a in articles}
+    crash_ids = {stable_id(f"crash{n}") for n in range(2)}
+    assert crash_ids.isdisjoint(
+        c.article_id for c in app.index.catalog.lexical_search("Half written sentence", 10)
+    )
+    assert app.index.catalog.integrity() == ""  # no orphan or missing lexical entry
     hits = app.retriever.search("Half written sentence", k=10, threshold=False)
-    assert all(h.article.title != "Crash" for h in hits)
+    assert all(not h.article.title.startswith("Crash") for h in hits)
 
     text = " ".join(f"Half written sentence {i}." for i in range(100))
-    crash = Article(article_id=stable_id("crash"), title="Crash", text=text, source="x")
-    report = app.index.add([crash])
-    assert report.added == 1
+    crashes = [
+        Article(article_id=stable_id(f"crash{n}"), title=f"Crash {n}", text=text, source="x")
+        for n in range(2)
+    ]
+    report = app.index.add(crashes)
+    assert report.added == 2
     assert app.index.store.count(app.index.collection()) == app.index.catalog.counts()[1]
-    assert (
-        app.retriever.search("Half written sentence", threshold=False)[0].article.title == "Crash"
-    )
+    assert app.index.catalog.integrity() == ""  # no orphan or missing lexical entry
+    hits = app.retriever.search("Half written sentence", threshold=False)
+    assert hits[0].article.title.startswith("Crash")
+    lexical = app.index.catalog.lexical_search("Half written sentence", 50)
+    assert crash_ids <= {c.article_id for c in lexical}
 
 
 def test_writes_are_serialised_by_a_lock(settings: Settings, articles: list[Article]) -> None:
@@ -180,6 +205,7 @@ def test_a_running_reader_sees_what_the_cli_adds_in_another_process(
         "NEWSDESK_DATA_DIR": str(settings.data_dir),
         "NEWSDESK_EMBEDDER": "hashing",
         "PYTHONPATH": str(ROOT),
+        **server_env(settings),
     }
     done = subprocess.run(
         [sys.executable, "-m", "newsdesk", "index", "add", str(page)],

@@ -172,7 +172,7 @@ def test_feed_file_entries_deduplicated_by_guid_then_link() -> None:
     tram = articles[0]
     assert (tram.byline, tram.site) == ("Priya Shah", "Valley Gazette")
     assert tram.published == "Thu, 18 Apr 2024 09:00:00 GMT"
-    assert tram.article_id == stable_id("https://gazette.example.org/news/tram-extension")
+    assert tram.article_id == stable_id(f"{(PAGES / 'feed.rss').resolve()}#guid:gazette-1001")
     assert "Read more" not in tram.text
 
 

@@ -10,6 +10,8 @@ from newsdesk.app import App
 from newsdesk.settings import Settings
 from tests.conftest import make_article
 
+pytestmark = pytest.mark.usefixtures("every_store")  # embedded and a Chroma server
+
 
 def chunk(cid: str) -> Chunk:
     return Chunk(cid, cid.split(":")[0], 0, cid, 0, 1)

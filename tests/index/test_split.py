@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import csv
+import itertools
+
 import pytest
 
 from index.clean import fix_text
 from index.models import Article, stable_id
-from index.split import Kind, classify_line, classify_page, drop_boilerplate, split_page
-from tests.index.conftest import PAGES, SAMPLE
+from index.split import (
+    _BIO_MAX_WORDS,
+    RULES,
+    Kind,
+    Rule,
+    classify_line,
+    classify_page,
+    drop_boilerplate,
+    split_page,
+)
+from tests.index.conftest import BBC, PAGES, SAMPLE
 
 JUNK_PHRASES = [
     "Try Our AI Features",
@@ -77,6 +89,68 @@ def test_classify_line_labels_a_line_by_its_shape(line: str, kind: Kind, value: 
     assert got.kind is kind
     if value is not None:
         assert got.value == value
+
+
+# One long paragraph of running prose per line rule, holding the words the rule looks for (at the
+# start of the line, where the rules anchor). A rule may drop a short label; never such prose.
+PROSE_WITH_RULE_WORDS = {
+    "ad marker": "Advertisement spending by the big supermarket chains rose again last year, and "
+    "the agency that tracks it said sponsored content and promoted posts now take a larger share "
+    "of the budget than television, a shift it called historic for an industry built on ads.",
+    "relative time": "Three hours ago the council was still arguing about the budget, and a "
+    "minute ago the mayor said she had not seen the final figures yesterday or today, which is "
+    "why the vote has been postponed until the auditors have finished checking every account",
+    "comment widget": "Leave a comment in the visitors' book, the museum asks, and hundreds do: "
+    "the curator says the replies and comments left over the summer helped her choose which "
+    "paintings to bring back from storage for the winter exhibition, and she reads them all",
+    "teaser label": "Related articles in the town archive show that the harbour wall was last "
+    "rebuilt in 1921, when residents raised the money by public subscription; more from the "
+    "same collection, including photographs of the work, goes on display next month. Also read",
+    "copyright footer": "Copyright 2024 was a hard year for the publishers' association, which "
+    "said that all rights reserved by authors under the old contracts had to be renegotiated "
+    "when the new law came in, and that small presses lost money on every title. All rights "
+    "reserved",
+    "cookie banner": "We use cookies as a reward, the nursery's manager said, but after parents "
+    "complained the staff agreed to a new policy of fruit instead of biscuits and a sticker "
+    "chart, which the children accepted after a week of protest and the inspectors praised, "
+    "so the cookie jar now stays in the office and nobody has asked to continue the old habit",
+    "call to action": "Watch the river rise in spring and you understand why the town built its "
+    "wall so high, says the engineer who has spent twenty years checking its stones after "
+    "every storm and who wants the council to share the cost of the next repair with the port",
+    "caption": "Video: the footage, filmed by a passenger on the morning train, shows the "
+    "carriage tilting as it crossed the bridge, and investigators say it will help them work "
+    "out how fast the train was going when the wheels left the track near the station.",
+    "reading time": "5 min read aloud each night is all it takes, the study found: children "
+    "whose parents did so for a year were a full reading age ahead of their classmates, and "
+    "the effect was largest in families with few books at home",
+    "navigation bar": "Home | work | school: all three moved online in the spring of 2020, the "
+    "survey found, and for a third of the families asked the kitchen table became an office "
+    "and a classroom at once, a change that most of them said they did not want to keep",
+}
+
+
+def test_every_line_rule_has_a_prose_counter_example() -> None:
+    assert {rule.name for rule in RULES} == set(PROSE_WITH_RULE_WORDS)
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.name)
+def test_a_long_paragraph_with_a_rules_words_survives(rule: Rule) -> None:
+    prose = PROSE_WITH_RULE_WORDS[rule.name]
+    assert len(prose.split()) > rule.max_words
+    assert classify_line(prose).kind in (Kind.BODY, Kind.HEADLINE)
+    page = f"Harbour town news\n{prose}\nThe vote is on Monday."
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert prose in article.text
+
+
+def test_a_long_writers_note_shaped_paragraph_stays_body() -> None:
+    prose = (
+        "The writer is a former harbour master, and her new book tells how the town rebuilt its "
+        "sea wall after the storm of 1921, using letters from the residents who paid for it and "
+        "photographs that nobody had seen for a century."
+    )
+    assert len(prose.split()) > _BIO_MAX_WORDS
+    assert classify_line(prose).kind is Kind.BODY
 
 
 def test_classify_page_turns_repeated_short_lines_into_site_chrome() -> None:
@@ -215,3 +289,57 @@ def test_articles_from_a_url_take_url_ids() -> None:
 def test_drop_boilerplate_keeps_only_text_lines() -> None:
     text = "The ferry adds crossings.\nShare this\nAdvertisement\n3 comments\nMore on Saturday."
     assert drop_boilerplate(text) == "The ferry adds crossings.\n\nMore on Saturday."
+
+
+_BODY_A = "The harbour wall was finished in 1921 after the town raised the money itself."
+_BODY_B = "Engineers say the stones have moved less than a centimetre in a hundred years."
+
+
+def test_a_subheading_after_a_short_line_stays_in_the_article() -> None:
+    page = (
+        f"Harbour wall turns 100\n{_BODY_A}\nImage caption: The wall\nHow it was built\n{_BODY_B}"
+    )
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert "How it was built" in article.text and article.text.endswith(_BODY_B)
+
+
+def test_blank_lines_alone_do_not_start_an_article() -> None:
+    page = f"Harbour wall turns 100\n{_BODY_A}\n\n\nHow it was built\n{_BODY_B}"
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert article.title == "Harbour wall turns 100" and "How it was built" in article.text
+
+
+def test_a_headline_followed_by_a_byline_opens_an_article() -> None:
+    page = f"Harbour wall turns 100\n{_BODY_A}\nOrchard harvest\nBy Sam Lee\n{_BODY_B}"
+    first, second = split_page(page, source="/tmp/page.txt")
+    assert first.text == _BODY_A
+    assert (second.title, second.byline, second.text) == ("Orchard harvest", "Sam Lee", _BODY_B)
+
+
+def test_a_lone_word_amid_the_text_is_text_but_at_the_edges_is_chrome() -> None:
+    page = f"Menu\nHarbour wall turns 100\n{_BODY_A}\nIngredients\n{_BODY_B}\nNewsletter"
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert article.text == f"{_BODY_A}\n\nIngredients\n\n{_BODY_B}"
+
+
+def test_a_dash_line_names_a_site_only_when_the_name_recurs() -> None:
+    page = f"Harbour wall turns 100\n{_BODY_A}\n- Granite blocks\n- Lime mortar\n{_BODY_B}"
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert "- Granite blocks\n\n- Lime mortar" in article.text and article.site is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["再起動して完了しました", "ショートカットタブを開き、ショートカットの欄を", "困った挙げ句"],
+)
+def test_unspaced_japanese_text_is_not_a_lone_word(line: str) -> None:
+    assert classify_line(line).kind is not Kind.JUNK
+
+
+def test_bbc_train_row_104_a_one_line_article_mentioning_cookies_and_policy_is_kept() -> None:
+    with (BBC / "train.csv").open(encoding="utf-8", newline="") as handle:
+        raw = next(itertools.islice(csv.DictReader(handle), 104, None))["text"]
+    text = fix_text(raw)
+    assert "cookies" in text and "policy" in text  # the words the cookie-banner rule looks for
+    (article,) = split_page(text, source="/tmp/row104.txt")
+    assert text.endswith(article.text) and len(article.text.split()) > 0.9 * len(text.split())
