@@ -124,6 +124,7 @@ def main() -> int:
         "question_features": list(QUESTION_FEATURES),
         "answerable": [round(float(v), 4) for v in answerable],
         "threshold": round(threshold, 4),
+        "embedder": app.embedder.name,
     }
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {args.out}")

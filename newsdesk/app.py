@@ -114,7 +114,8 @@ def build_desk(
     from bot.engine.summarise import Summariser
     from bot.worker import Worker
 
-    evidence = Evidence(index.embedder.embed, Weights.load())
+    weights = Weights.load().for_embedder(index.embedder.name)
+    evidence = Evidence(index.embedder.embed, weights)
     answers = AnswerService(retriever, model, evidence, max_tokens=settings.max_tokens)
     summaries = Summariser(index.catalog, model, max_tokens=settings.max_tokens)
     return Desk(index, answers, summaries, Worker(settings.queue_size), lambda: model().name)

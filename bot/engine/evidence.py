@@ -14,10 +14,11 @@ at all. Both are fitted on the dev split by `eval/fit_evidence.py`; their weight
 from __future__ import annotations
 
 import json
+import logging
 import math
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 import numpy as np
@@ -36,6 +37,8 @@ from bot.engine.text import (
     stems,
 )
 from index.chunk import sentence_spans
+
+log = logging.getLogger(__name__)
 
 Embed = Callable[[Sequence[str]], NDArray[np.float32]]
 
@@ -98,6 +101,19 @@ class Weights:
     ranker: tuple[float, ...]
     answerable: tuple[float, ...]  # bias first, then one weight per QUESTION_FEATURES
     threshold: float
+    embedder: str = "all-MiniLM-L6-v2-int8"
+    """The embedder whose similarities the weights were fitted on."""
+
+    def for_embedder(self, name: str) -> Weights:
+        """These weights, or, for another embedder, the same ranker with no refusal threshold:
+        the answerability model is calibrated on one embedder's similarities only, so with
+        another one the question is refused by retrieval alone."""
+        if name == self.embedder:
+            return self
+        log.warning(
+            "evidence weights fitted for %s, not %s: no answerability refusals", self.embedder, name
+        )
+        return replace(self, threshold=0.0)
 
     @classmethod
     def load(cls, text: str | None = None) -> Weights:
@@ -111,7 +127,12 @@ class Weights:
             or tuple(raw["question_features"]) != QUESTION_FEATURES
         ):
             raise ValueError("evidence.json was fitted for other features; re-run fit_evidence.py")
-        return cls(tuple(raw["ranker"]), tuple(raw["answerable"]), float(raw["threshold"]))
+        return cls(
+            tuple(raw["ranker"]),
+            tuple(raw["answerable"]),
+            float(raw["threshold"]),
+            str(raw["embedder"]),
+        )
 
 
 class Evidence:

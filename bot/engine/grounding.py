@@ -152,12 +152,16 @@ def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
     by "The Telegraph is cutting jobs").
     """
     said = strip_citations(text)
+    shown = " ".join(evidence)
     kind = asked_kind(question)
     if kind in FACT_KINDS:
-        found = kind_facts(kind, " ".join(evidence), question)
-        return bool(kind_facts(kind, said, question) & found)
-    added = stems(said) - stems(question)
-    return len(added & stems(" ".join(evidence))) >= NEW_WORDS
+        if kind_facts(kind, said, question) & kind_facts(kind, shown, question):
+            return True
+        # "12 crew" states the evidence's "a dozen crew": numbers compare by value
+        return kind == "amount" and bool((numbers(said) - numbers(question)) & numbers(shown))
+    asked = stems(question) | numbers(question)
+    added = (stems(said) | numbers(said)) - asked
+    return len(added & (stems(shown) | numbers(shown))) >= NEW_WORDS
 
 
 def extractive_answer(question: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:

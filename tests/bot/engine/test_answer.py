@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from bot.engine.answer import AnswerService
@@ -23,10 +21,10 @@ def indexed(app: App, articles: list[Article]) -> App:
 
 
 def service(app: App, model: ScriptedModel) -> AnswerService:
-    """The real engine on the hashing stand-in embedder; the fitted answerability threshold is
-    for MiniLM similarities, so these tests (about what happens after it) accept every question.
-    The decision itself is tested with the real embedder in test_evidence.py."""
-    evidence = Evidence(app.embedder.embed, replace(Weights.load(), threshold=0.0))
+    """The real engine on the hashing stand-in embedder, for which the answerability model (fitted
+    on MiniLM similarities) refuses nothing: these tests are about what happens after it. The
+    decision itself is tested with the real embedder in test_evidence.py."""
+    evidence = Evidence(app.embedder.embed, Weights.load().for_embedder(app.embedder.name))
     return AnswerService(app.retriever, lambda: model, evidence, max_tokens=64)
 
 

@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from bot.engine.coverage import question_features
 from bot.engine.evidence import (
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
@@ -15,6 +16,7 @@ from bot.engine.evidence import (
 )
 from bot.engine.text import asked_kind, kind_facts
 from index.embed import build_embedder
+from index.models import ArticleRecord, Chunk, Retrieved
 
 
 @pytest.mark.parametrize(
@@ -58,6 +60,13 @@ def test_packaged_weights_match_the_features() -> None:
     assert 0.0 < weights.threshold < 1.0
 
 
+def test_another_embedder_keeps_the_ranker_but_refuses_by_retrieval_only() -> None:
+    weights = Weights.load()
+    assert weights.for_embedder(weights.embedder) is weights
+    other = weights.for_embedder("hashing-384")
+    assert other.threshold == 0.0 and other.ranker == weights.ranker
+
+
 def test_weights_fitted_for_other_features_are_refused() -> None:
     stale = {
         "sentence_features": ["sim"],
@@ -65,6 +74,7 @@ def test_weights_fitted_for_other_features_are_refused() -> None:
         "ranker": [1.0],
         "answerable": [0.0] * 7,
         "threshold": 0.5,
+        "embedder": "all-MiniLM-L6-v2-int8",
     }
     with pytest.raises(ValueError, match="re-run"):
         Weights.load(json.dumps(stale))
@@ -103,3 +113,29 @@ def test_the_sentence_that_adds_the_fact_ranks_above_the_one_that_restates_the_t
     ranked = evidence.candidates(question, [(1, BOAT)], {1: TITLE})
     assert answer in ranked[0].text
     assert not ranked[0].text.startswith("Rower Mia Tennant has finished")
+
+
+def passage_hit(question: str) -> Retrieved:
+    """BOAT as the one retrieved passage, scored as retrieval would: its dense similarity."""
+    record = ArticleRecord("boat", TITLE, "boat.txt", None, None, None, None, "h", 1, 0.0)
+    q, text = build_embedder("minilm").embed([question, BOAT])
+    return Retrieved(Chunk("boat:0", "boat", 0, BOAT, 0, len(BOAT)), record, float(q @ text))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "answerable"),
+    [
+        ("How long did Mia Tennant's Atlantic crossing take?", True),
+        ("Where was the Atlantic rower Mia Tennant born?", True),
+        ("Who won the 2022 World Cup final in Qatar?", False),  # nothing of it in the passage
+        ("When did ChatGPT launch?", False),
+    ],
+)
+def test_the_fitted_answerability_model_on_text_it_never_saw(
+    evidence: Evidence, question: str, answerable: bool
+) -> None:
+    hit = passage_hit(question)
+    ranked = evidence.candidates(question, [(1, BOAT)], {1: TITLE})
+    features = question_features(question, [hit], ranked)
+    assert evidence.is_answerable(features) is answerable
