@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence bench-index bench-answer bench-extract clean
+.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence bench-index bench-answer bench-extract bench-summary captures clean
 
 $(BIN)/newsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,12 @@ bench-answer: setup ## time the stages of an answer against a bare llama.cpp cal
 
 bench-extract: setup ## extraction vs bare trafilatura on real pages (dev; SPLIT=test for held-out)
 	$(BIN)/python bench/extract_bench.py --split $(or $(SPLIT),dev)
+
+bench-summary: setup ## key-fact coverage and compression of summaries (lead-3, old, model, extractive)
+	$(BIN)/python bench/summary_bench.py --split test
+
+captures: setup ## PNGs of an answer, a refusal and a summary in Discord's layout and the terminal
+	$(BIN)/python docs/captures/make.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -61,11 +61,16 @@ def describe_error(exc: BaseException, *, context: str) -> Outcome:
 
 
 def answer_outcome(answer: Answer) -> Outcome:
-    """An `Answer` as shown: sources only when it is covered, a warning when ungrounded."""
+    """An `Answer` as shown: the sources it cites (no others), a warning when ungrounded.
+
+    A retrieved article the answer doesn't cite supports nothing it says; listing it would
+    invite reading it as evidence, so it is not shown at all (`ask --json` still lists it).
+    """
     if not answer.covered:
         return Outcome(answer.text)
     warnings = () if answer.grounded or not answer.used_model else (UNGROUNDED_WARNING,)
-    return Outcome(answer.text, sources=answer.sources, warnings=warnings)
+    cited = tuple(s for s in answer.sources if s.n in answer.citations)
+    return Outcome(answer.text, sources=cited, warnings=warnings)
 
 
 def summary_outcome(summary: Summary) -> Outcome:
@@ -78,6 +83,8 @@ def summary_outcome(summary: Summary) -> Outcome:
         url=summary.url,
         score=1.0,
         quote="",
+        site=summary.site,
+        published=summary.published,
     )
     warnings = () if summary.grounded else (UNGROUNDED_WARNING,)
     return Outcome(summary.summary, sources=(source,), warnings=warnings)

@@ -309,6 +309,13 @@ class PostgresCatalog:
         return [Chunk(*row) for row in rows]
 
     @_online
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        rows = self._rows(
+            f"SELECT {_CHUNK} FROM chunks WHERE article_id = %s ORDER BY ordinal", (article_id,)
+        )
+        return [Chunk(*row) for row in rows]
+
+    @_online
     def counts(self) -> tuple[int, int]:
         rows = self._rows("SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM chunks)")
         return int(rows[0][0]), int(rows[0][1])
@@ -365,6 +372,29 @@ class PostgresCatalog:
         )[0]
         problems = [f"{empty} chunks not in the lexical index"] if empty else []
         return "; ".join(problems + ([f"{orphans} chunks without an article"] if orphans else []))
+
+    def rebuild_lexical(self) -> None:
+        with self.transaction():
+            rows = self._rows(
+                "SELECT c.chunk_id, a.title, c.text FROM chunks c "
+                "JOIN articles a ON a.article_id = c.article_id"
+            )
+            update = (
+                f"UPDATE chunks SET terms = setweight(to_tsvector('{TS_CONFIG}', %s), 'A') || "
+                f"to_tsvector('{TS_CONFIG}', %s) WHERE chunk_id = %s"
+            )
+            with self._mutex:
+                self._db().cursor().executemany(
+                    update, [(fold(title), fold(text), cid) for cid, title, text in rows]
+                )
+            self.bump_generation()
+
+    @property
+    def read_only(self) -> bool:
+        return False  # a database's permissions are its own: a refused write is reported
+
+    def refuse_writes(self) -> None:
+        return None
 
     @_online
     def disk_bytes(self) -> int:

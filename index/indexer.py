@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Protocol
 
 from filelock import FileLock
 
@@ -40,6 +41,22 @@ class AddReport:
     chunks: int = 0
 
 
+class WriteLock(Protocol):
+    """What the index needs of its write lock (`filelock.FileLock` on one host; a catalog shared
+    by many hosts brings its own, e.g. `index.pg.AdvisoryLock`): re-entrant, `timeout` in seconds
+    (-1: wait for ever), `filelock.Timeout` when it runs out."""
+
+    timeout: float
+
+    def acquire(self, timeout: float | None = None) -> object: ...
+
+    def release(self) -> None: ...
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None: ...
+
+
 class Index:
     def __init__(
         self,
@@ -50,17 +67,18 @@ class Index:
         *,
         chunk_tokens: int = 200,
         overlap: int = 1,
+        lock: WriteLock | None = None,
     ) -> None:
         self.embedder = embedder
         self.store = store
         self.catalog = catalog
-        self._lock = FileLock(str(data_dir / "write.lock"))
+        self._lock: WriteLock = lock if lock is not None else FileLock(str(data_dir / "write.lock"))
         self.data_dir = data_dir
         self._chunk_tokens = chunk_tokens
         self._overlap = overlap
 
     @property
-    def write_lock(self) -> FileLock:
+    def write_lock(self) -> WriteLock:
         """Held by every write (and by `index check`), across processes."""
         return self._lock
 

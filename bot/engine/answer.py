@@ -110,6 +110,8 @@ def number_sources(hits: Sequence[Retrieved], ranked: Sequence[Candidate]) -> Nu
                 url=hit.article.url,
                 score=hit.score,
                 quote=best.get(n) or defuse(hit.chunk.text[:300]),
+                site=hit.article.site,
+                published=hit.article.published,
             )
         )
     return Numbered(tuple(sources), tuple(passages))

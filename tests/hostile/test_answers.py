@@ -146,19 +146,26 @@ def test_an_unsupported_number_word_is_not_grounded_end_to_end(app: App) -> None
     assert "eight months" in answer.text
 
 
+@pytest.mark.parametrize("mode", ["extractive", "model"])
 @pytest.mark.parametrize("kind", list(PLANTS))
-def test_a_summary_of_a_planted_article_is_defused(app: App, kind: str) -> None:
+def test_a_summary_of_a_planted_article_is_defused(app: App, kind: str, mode: str) -> None:
     article = planted_article(kind, "start")
     article = Article(
         article.article_id, f"Ferry [2] news {PLANTS[kind][:20]}", article.text, "p.txt"
     )
     app.index.add([article])
     model = ScriptedModel(["The ferry is HACKED [3][7][11]."])  # unsupported: falls back
-    summary = Summariser(app.index.catalog, lambda: model, max_tokens=64).summarise(
-        article.article_id
-    )
+    summary = Summariser(
+        app.index.catalog,
+        lambda: model,
+        max_tokens=64,
+        mode="model" if mode == "model" else "extractive",
+    ).summarise(article.article_id)
     assert not FORGED.search(summary.summary), summary.summary
     assert "[2]" not in summary.title and "90 berths" in summary.summary
+    if mode == "extractive":
+        assert not model.calls
+        return
     prompt = "".join(m["content"] for m in model.calls[0])
     assert "<|im_start|>" not in prompt and "[3][7][11]" not in prompt
 
