@@ -109,6 +109,7 @@ def _plot_quality(axes: Any, items: Sequence[Metric]) -> None:
             axes.hlines(m.target, x - 0.4, x + 0.4, colors="black", linestyles="--")
             sign = "≥" if m.higher_is_better else "≤"
             axes.annotate(f"{sign}{m.target:.2f}", (x, m.target), ha="center", va="bottom")
+    axes.tick_params(axis="x", labelrotation=30)
     axes.set(title="Quality against targets (dashed)", ylim=(0, 1.1), ylabel="rate")
 
 
