@@ -63,6 +63,10 @@ class Catalog(Protocol):
         """The committed content hash of each of `article_ids` that is indexed."""
         ...
 
+    def versions(self) -> dict[str, str]:
+        """Every indexed article's content hash (searching processes diff it to find changes)."""
+        ...
+
     def records(self, article_ids: Iterable[str] | None = None) -> list[ArticleRecord]:
         """The given (default: all) articles, newest first."""
         ...
@@ -83,8 +87,8 @@ class Catalog(Protocol):
         """Remove an article with its chunks and lexical entries; False if it was not there."""
         ...
 
-    def chunks(self) -> list[Chunk]:
-        """Every chunk, by article and ordinal."""
+    def chunks(self, article_ids: Iterable[str] | None = None) -> list[Chunk]:
+        """The chunks of the given (default: all) articles, by article and ordinal."""
         ...
 
     def counts(self) -> tuple[int, int]:

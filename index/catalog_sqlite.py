@@ -141,6 +141,9 @@ class SqliteCatalog:
         rows = self._many("SELECT article_id, content_hash FROM articles WHERE article_id IN ", ids)
         return {str(a): str(h) for a, h in rows}
 
+    def versions(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT article_id, content_hash FROM articles").fetchall())
+
     def records(self, article_ids: Iterable[str] | None = None) -> list[ArticleRecord]:
         if article_ids is None:
             rows = self._db.execute(
@@ -202,11 +205,14 @@ class SqliteCatalog:
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         return cursor.rowcount > 0
 
-    def chunks(self) -> list[Chunk]:
-        rows = self._db.execute(
-            f"SELECT {_CHUNK} FROM chunks ORDER BY article_id, ordinal"
-        ).fetchall()
-        return [Chunk(*row) for row in rows]
+    def chunks(self, article_ids: Iterable[str] | None = None) -> list[Chunk]:
+        if article_ids is None:
+            rows = self._db.execute(f"SELECT {_CHUNK} FROM chunks").fetchall()
+        else:
+            rows = self._many(
+                f"SELECT {_CHUNK} FROM chunks WHERE article_id IN ", list(article_ids)
+            )
+        return sorted((Chunk(*row) for row in rows), key=lambda c: (c.article_id, c.ordinal))
 
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

@@ -43,6 +43,8 @@ def test_put_records_articles_and_chunks(catalog: Catalog) -> None:
     assert (record.title, record.chunks) == ("Tram line approved", 2)
     assert {r.article_id for r in catalog.records()} == {TRAM[0].article_id, FLOOD[0].article_id}
     assert catalog.chunks() == sorted(TRAM[1] + FLOOD[1], key=lambda c: (c.article_id, c.ordinal))
+    assert catalog.chunks([FLOOD[0].article_id, "nope"]) == FLOOD[1]
+    assert catalog.versions() == {a.article_id: a.content_hash for a, _ in (TRAM, FLOOD)}
     assert [a.article_id for a in catalog.all_articles()] == sorted(
         [TRAM[0].article_id, FLOOD[0].article_id]
     )
