@@ -2,7 +2,7 @@
 
 For each answerable question of an eval set, the real `AnswerService.answer` runs once with its
 parts wrapped in timing proxies (retriever, model, and `covers` / `number_sources` / `verify` in
-`bot.answer`), so the stages add up to the whole answer: retrieval, numbering sources, prompt
+`bot.engine.answer`), so the stages add up to the whole answer: retrieval, numbering sources, prompt
 rendering (+ glue), generation, checks. Then a separate `llama_cpp.Llama` built with the same
 settings answers the captured messages with a plain `create_chat_completion` (goal: whole answer
 <= 1.10 x bare). Run from the repository root:
@@ -31,18 +31,18 @@ from benchlib import (
     load_avg,
     machine,
     peak_rss_mb,
-    percentile,
     print_table,
     results_path,
     rss_mb,
     write_json,
 )
 
-import bot.answer
-from bot.answer import AnswerService
-from bot.model import default_model_path
+import bot.engine.answer
+from bot.engine.answer import AnswerService
+from bot.engine.model import default_model_path
 from index.load import expand_sources, load_source
 from newsdesk.app import App
+from newsdesk.evaluate import percentile
 from newsdesk.settings import Settings
 
 SOURCES = (
@@ -52,7 +52,7 @@ SOURCES = (
 )
 GOAL = 1.10
 STAGES = ("retrieval", "coverage", "number sources", "prompt rendering", "generation", "checks")
-# Functions `AnswerService.answer` looks up in `bot.answer` at call time, and their stage names.
+# Functions `AnswerService.answer` looks up in `bot.engine.answer` at call time, and their stages.
 TIMED_FUNCTIONS = {"covers": "coverage", "number_sources": "number sources", "verify": "checks"}
 
 
@@ -145,15 +145,17 @@ def bare_llama(settings: Settings) -> Any:
 def timed_answer_functions(profile: Profile) -> Iterator[None]:
     """Time the `TIMED_FUNCTIONS` (those present) where `AnswerService.answer` looks them up."""
     saved = {
-        name: getattr(bot.answer, name) for name in TIMED_FUNCTIONS if hasattr(bot.answer, name)
+        name: getattr(bot.engine.answer, name)
+        for name in TIMED_FUNCTIONS
+        if hasattr(bot.engine.answer, name)
     }
     for name, function in saved.items():
-        setattr(bot.answer, name, profile.timed(TIMED_FUNCTIONS[name], function))
+        setattr(bot.engine.answer, name, profile.timed(TIMED_FUNCTIONS[name], function))
     try:
         yield
     finally:
         for name, function in saved.items():
-            setattr(bot.answer, name, function)
+            setattr(bot.engine.answer, name, function)
 
 
 class Bench:
@@ -166,13 +168,7 @@ class Bench:
         self.model = CapturingModel(app.model)
         retriever: Any = TimedProxy(app.retriever, self.profile, {"search": "retrieval"})
         model: Any = TimedProxy(self.model, self.profile, {"complete": "generation"})
-        self.service = AnswerService(
-            retriever,
-            lambda: model,
-            max_tokens=s.max_tokens,
-            max_question_chars=s.max_question_chars,
-            history_turns=s.history_turns,
-        )
+        self.service = AnswerService(retriever, lambda: model, max_tokens=s.max_tokens)
         self.bare = bare
         self.bare_stream = bare_stream
 

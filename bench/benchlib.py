@@ -132,16 +132,6 @@ def dir_bytes(path: Path) -> int:
 
 
 # --- statistics -----------------------------------------------------------------------------------
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100); NaN for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
-
-
 def rate(count: float, seconds: float) -> float:
     return count / seconds if seconds > 0 else math.nan
 

@@ -1,5 +1,5 @@
 """Discord latency benchmark: the real `newsdesk bot` process, the real index and default model,
-driven through the fake Discord server of the tests (127.0.0.1 only).
+driven through the fake Discord server in devtools/fake_discord (127.0.0.1 only).
 
 For each question it measures, from the moment the event is dispatched on the gateway:
   ack    — /ask: the defer callback; mention: the placeholder reply
@@ -24,9 +24,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.discord import payloads as p
-from tests.discord.fake_discord import FakeDiscord, Recorded
-from tests.discord.process import build_index, start_bot_process, stop_bot_process
+from devtools.fake_discord import payloads as p
+from devtools.fake_discord.process import build_index, start_bot_process, stop_bot_process
+from devtools.fake_discord.server import FakeDiscord, Recorded
 
 QUESTIONS = [
     "When did the first tram run on the Eastgate line?",

@@ -80,8 +80,14 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     ours, bare = summary(_matches(rows, "newsdesk")), summary(_matches(rows, "trafilatura"))
     split = [r["page_id"] for r in rows if r["newsdesk"]["articles"] > 1]
     empty = [r["page_id"] for r in rows if r["newsdesk"]["articles"] == 0]
+    kept = [
+        r["newsdesk"]["recall"] / r["trafilatura"]["recall"]
+        for r in rows
+        if r["trafilatura"]["recall"]
+    ]
     return {
         "pages": len(rows),
+        "worst_page_recall_ratio": min(kept, default=1.0),
         "newsdesk": ours,
         "trafilatura": bare,
         "pages_split": len(split),
@@ -131,7 +137,10 @@ def print_report(name: str, result: dict[str, Any], worst: list[dict[str, Any]])
             f"{result['seconds'][system]:.1f}",
         )
     console.print(table)
-    console.print(f"targets: {result['targets']}   load average {load_avg()}")
+    console.print(
+        f"worst page: Newsdesk kept {result['worst_page_recall_ratio']:.0%} of what trafilatura "
+        f"kept (recall ratio)\ntargets: {result['targets']}   load average {load_avg()}"
+    )
     losing = Table(title="Pages where Newsdesk loses most (F1)", title_justify="left")
     for column in ("page", "F1 gap", "P ours/bare", "R ours/bare", "articles", "url"):
         losing.add_column(column)

@@ -1,20 +1,20 @@
 """A conversation with the desk, shared by every transport (terminal chat, Discord).
 
-It keeps the last N turns, checks the question, calls `DeskAPI`, and turns every failure into an
-`Outcome` a user may see: expected errors by their own message, unexpected ones as a generic line
-with a short reference id that is also in the log (with the traceback and context).
+It checks the question (the one check), keeps the last N turns (the one trim), calls `DeskAPI`,
+and turns every failure into an `Outcome` a user may see: expected errors by their own message,
+unexpected ones as a generic line with a short reference id that is also in the log (with the
+traceback and context).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from bot.answer import check_question
-from bot.desk_api import DeskAPI, QueuedCallback, TokenCallback
-from bot.types import Answer, BusyError, Source, Summary, Turn
+from bot.desk import DeskAPI, QueuedCallback, TokenCallback
+from bot.types import Answer, BusyError, Outcome, QuestionError, Source, Summary, Turn
 from index.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
@@ -22,15 +22,19 @@ log = logging.getLogger(__name__)
 UNGROUNDED_WARNING = "⚠️ Parts of this answer could not be checked against the sources."
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a transport shows: the text, its sources, warnings, or a user-safe error."""
+def check_question(question: str, max_chars: int) -> str:
+    """The question with its whitespace folded; `QuestionError` when empty or too long.
 
-    text: str
-    sources: tuple[Source, ...] = ()
-    warnings: tuple[str, ...] = ()
-    error: bool = False
-    reference: str | None = None
+    The one question check: transports and the CLI call it once, before the desk.
+    """
+    question = " ".join(question.split())
+    if not question:
+        raise QuestionError("ask a question about the indexed news, e.g. `what happened in …?`")
+    if len(question) > max_chars:
+        raise QuestionError(
+            f"that question is {len(question)} characters long; the limit is {max_chars}"
+        )
+    return question
 
 
 def new_reference() -> str:
@@ -50,11 +54,6 @@ def describe_error(exc: BaseException, *, context: str) -> Outcome:
         error=True,
         reference=ref,
     )
-
-
-def last_turns(turns: Sequence[Turn], n: int) -> tuple[Turn, ...]:
-    """The `n` most recent turns, oldest first (none when `n` is 0)."""
-    return tuple(turns[-n:]) if n > 0 else ()
 
 
 def answer_outcome(answer: Answer) -> Outcome:
@@ -81,7 +80,10 @@ def summary_outcome(summary: Summary) -> Outcome:
 
 
 class Conversation:
-    """The last `history_turns` turns with the desk; `ask` and `summarise` never raise."""
+    """The last `history_turns` turns with the desk; `ask` and `summarise` never raise.
+
+    The one place history is trimmed: the kept turns are a deque of at most `history_turns`.
+    """
 
     def __init__(
         self,
@@ -94,11 +96,16 @@ class Conversation:
         self.desk = desk
         self.history_turns = history_turns
         self.max_question_chars = max_question_chars
-        self.turns: list[Turn] = list(last_turns(turns, history_turns))
+        self._turns: deque[Turn] = deque(turns, maxlen=max(history_turns, 0))
 
     @property
     def history(self) -> tuple[Turn, ...]:
-        return last_turns(self.turns, self.history_turns)
+        """The kept turns, oldest first (none when `history_turns` is 0)."""
+        return tuple(self._turns)
+
+    @property
+    def turns(self) -> list[Turn]:
+        return list(self._turns)
 
     async def ask(
         self,
@@ -107,15 +114,28 @@ class Conversation:
         on_text: TokenCallback | None = None,
         on_queued: QueuedCallback | None = None,
     ) -> Outcome:
-        """Answer `question` in the context of the kept turns, and remember the new turn."""
+        """Check `question`, answer it in the context of the kept turns, remember the new turn."""
         try:
             question = check_question(question, self.max_question_chars)
-            log.debug("asking question=%r turns=%d", question, len(self.history))
+        except QuestionError as exc:
+            return describe_error(exc, context="ask")
+        return await self.ask_checked(question, on_text=on_text, on_queued=on_queued)
+
+    async def ask_checked(
+        self,
+        question: str,
+        *,
+        on_text: TokenCallback | None = None,
+        on_queued: QueuedCallback | None = None,
+    ) -> Outcome:
+        """`ask` for a question that already went through `check_question` (the transport's)."""
+        try:
+            log.debug("asking question=%r turns=%d", question, len(self._turns))
             answer = await self.desk.ask(question, self.history, on_text, on_queued)
         except Exception as exc:  # noqa: BLE001 - translated for the user, logged if unexpected
-            return describe_error(exc, context=f"ask turns={len(self.history)}")
+            return describe_error(exc, context=f"ask turns={len(self._turns)}")
         if answer.covered:
-            self.turns = [*self.turns, Turn(question, answer.text)][-max(self.history_turns, 1) :]
+            self._turns.append(Turn(question, answer.text))
         return answer_outcome(answer)
 
     async def summarise(
@@ -133,4 +153,4 @@ class Conversation:
         return summary_outcome(summary)
 
     def reset(self) -> None:
-        self.turns = []
+        self._turns.clear()

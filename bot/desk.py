@@ -1,30 +1,65 @@
-"""`Desk`: the async service every transport talks to (implements `bot.desk_api.DeskAPI`).
+"""The async front every transport talks to: `DeskAPI` (the interface) and `Desk` (the service).
 
-It owns the model queue: each question or summary runs on the worker thread, one at a time, and
-callbacks are delivered back on the caller's event loop.
+`Desk` owns the model queue: each question or summary runs on the worker thread, one at a time,
+and callbacks are delivered back on the caller's event loop. Questions reach it already checked
+and histories already trimmed (`bot.conversation`, or the CLI for a single question).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import TYPE_CHECKING, Protocol
 
-from bot.answer import AnswerService
-from bot.desk_api import QueuedCallback, TokenCallback
-from bot.model import ChatModel
-from bot.summarise import Summariser
 from bot.types import Answer, Summary, Turn
-from bot.worker import Worker
-from index.indexer import Index
+from index.lookup import best_match, matching_titles
 from index.models import ArticleRecord
-from index.retrieve import Retriever
-from newsdesk.settings import Settings
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from bot.engine.answer import AnswerService
+    from bot.engine.summarise import Summariser
+    from bot.worker import Worker
+    from index.indexer import Index
+
+TokenCallback = Callable[[str], None]
+"""Receives the answer text generated so far (the whole text, not a delta).
+
+Always invoked on the caller's event loop thread, never from a worker thread."""
+
+QueuedCallback = Callable[[int], None]
+"""Receives the number of questions ahead of this one when it has to wait."""
+
+
+class DeskAPI(Protocol):
+    async def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        on_text: TokenCallback | None = None,
+        on_queued: QueuedCallback | None = None,
+    ) -> Answer: ...
+
+    async def summarise(
+        self,
+        article: str,
+        on_text: TokenCallback | None = None,
+        on_queued: QueuedCallback | None = None,
+    ) -> Summary: ...
+
+    async def find_article(self, query: str) -> ArticleRecord:
+        """The article `query` names (`index.lookup.best_match`), or `ArticleNotFoundError`."""
+        ...
+
+    async def find_titles(self, query: str, limit: int = 25) -> list[ArticleRecord]: ...
+
+    async def recent(self, limit: int = 10) -> list[ArticleRecord]: ...
+
+    async def about(self) -> dict[str, object]: ...
 
 
 class Desk:
+    """The real `DeskAPI`: the engine behind the worker queue, the index for look-ups."""
+
     def __init__(
         self,
         index: Index,
@@ -60,18 +95,13 @@ class Desk:
         relay = _on_loop(on_text)
         return await self._worker.run(lambda: self._summaries.summarise(article, relay), on_queued)
 
-    async def find_titles(self, query: str, limit: int = 25) -> list[ArticleRecord]:
-        def find() -> list[ArticleRecord]:
-            records = self._index.catalog.records()
-            words = query.lower().split()
-            hits = [
-                r
-                for r in records
-                if r.article_id == query.strip() or all(w in r.title.lower() for w in words)
-            ]
-            return hits[:limit]
+    async def find_article(self, query: str) -> ArticleRecord:
+        records = await asyncio.to_thread(self._index.catalog.records)
+        return best_match(query, records)
 
-        return await asyncio.to_thread(find)
+    async def find_titles(self, query: str, limit: int = 25) -> list[ArticleRecord]:
+        records = await asyncio.to_thread(self._index.catalog.records)
+        return matching_titles(query, records, limit)
 
     async def recent(self, limit: int = 10) -> list[ArticleRecord]:
         records = await asyncio.to_thread(self._index.catalog.records)
@@ -87,9 +117,6 @@ class Desk:
             "waiting": self._worker.waiting,
         }
 
-    def close(self) -> None:
-        self._worker.close()
-
 
 def _on_loop(callback: TokenCallback | None) -> TokenCallback | None:
     """Wrap `callback` so calls from the worker thread run on the current event loop."""
@@ -101,17 +128,3 @@ def _on_loop(callback: TokenCallback | None) -> TokenCallback | None:
         loop.call_soon_threadsafe(callback, text)
 
     return relay
-
-
-def build_desk(
-    settings: Settings, index: Index, retriever: Retriever, model: Callable[[], ChatModel]
-) -> Desk:
-    answers = AnswerService(
-        retriever,
-        model,
-        max_tokens=settings.max_tokens,
-        max_question_chars=settings.max_question_chars,
-        history_turns=settings.history_turns,
-    )
-    summaries = Summariser(index.catalog, model, max_tokens=settings.max_tokens)
-    return Desk(index, answers, summaries, Worker(settings.queue_size), lambda: model().name)

@@ -1,8 +1,11 @@
-"""What the answering core hands to its transports (terminal, Discord): frozen dataclasses."""
+"""What the answering engine and the async front hand to the transports: frozen dataclasses and
+the errors a user may see."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from index.errors import NewsdeskError
 
 
 @dataclass(frozen=True)
@@ -57,3 +60,18 @@ class BusyError(Exception):
             f"Newsdesk is busy answering {waiting} other questions; try again shortly."
         )
         self.waiting = waiting
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a transport shows: the text, its sources, warnings, or a user-safe error."""
+
+    text: str
+    sources: tuple[Source, ...] = ()
+    warnings: tuple[str, ...] = ()
+    error: bool = False
+    reference: str | None = None
+
+
+class QuestionError(NewsdeskError):
+    """The question is empty or longer than the configured limit."""

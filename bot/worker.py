@@ -48,6 +48,3 @@ class Worker:
         finally:
             self._running = 0
             self._turn.release()
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -87,8 +87,12 @@ class Catalog(Protocol):
         """Remove an article with its chunks and lexical entries; False if it was not there."""
         ...
 
-    def chunks(self, article_ids: Iterable[str] | None = None) -> list[Chunk]:
-        """The chunks of the given (default: all) articles, by article and ordinal."""
+    def chunks(self) -> list[Chunk]:
+        """Every chunk, by article and ordinal."""
+        ...
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        """One article's chunks, in order ([] for an unknown id)."""
         ...
 
     def counts(self) -> tuple[int, int]:

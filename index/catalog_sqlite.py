@@ -215,14 +215,17 @@ class SqliteCatalog:
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         return cursor.rowcount > 0
 
-    def chunks(self, article_ids: Iterable[str] | None = None) -> list[Chunk]:
-        if article_ids is None:
-            rows = self._db.execute(f"SELECT {_CHUNK} FROM chunks").fetchall()
-        else:
-            rows = self._many(
-                f"SELECT {_CHUNK} FROM chunks WHERE article_id IN ", list(article_ids)
-            )
-        return sorted((Chunk(*row) for row in rows), key=lambda c: (c.article_id, c.ordinal))
+    def chunks(self) -> list[Chunk]:
+        rows = self._db.execute(
+            f"SELECT {_CHUNK} FROM chunks ORDER BY article_id, ordinal"
+        ).fetchall()
+        return [Chunk(*row) for row in rows]
+
+    def article_chunks(self, article_id: str) -> list[Chunk]:
+        rows = self._db.execute(
+            f"SELECT {_CHUNK} FROM chunks WHERE article_id = ? ORDER BY ordinal", (article_id,)
+        ).fetchall()
+        return [Chunk(*row) for row in rows]
 
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

@@ -165,8 +165,11 @@ class Retriever:
         if sum(r.chunks for r in records) > DELTA_CHUNKS:
             return False
         titles = {r.article_id: r.title for r in records}
-        hashes = {r.article_id: r.content_hash for r in records}
-        hits = [StoredHit(c, hashes[c.article_id], 0.0) for c in self._index.catalog.chunks(titles)]
+        hits = [
+            StoredHit(c, r.content_hash, 0.0)
+            for r in records
+            for c in self._index.catalog.article_chunks(r.article_id)
+        ]
         known = self._delta.known()
         new = [h for h in hits if _key(h) not in known]
         if new:

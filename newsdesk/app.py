@@ -1,12 +1,15 @@
 """The composition root: the one place that turns `Settings` into working parts.
 
-Nothing here runs at import time; each entry point (CLI command, bot) calls these builders once.
+Every `build_*` of the bot lives here (the embedder's choice is still `index.embed.build_embedder`),
+and only `newsdesk/` reads `Settings`: the parts below take plain values. Nothing here runs at
+import time; each entry point (CLI command, bot) builds what it uses.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -19,7 +22,11 @@ from newsdesk.settings import Settings
 
 if TYPE_CHECKING:
     from bot.desk import Desk
-    from bot.model import ChatModel
+    from bot.engine.model import ChatModel
+    from bot.transports.discord.client import Connection
+    from bot.transports.discord.rules import BotConfig
+
+log = logging.getLogger(__name__)
 
 
 def configure_logging(settings: Settings) -> None:
@@ -68,17 +75,65 @@ class App:
 
     @cached_property
     def model(self) -> ChatModel:
-        from bot.model import build_model
-
         return build_model(self.settings)
 
     @cached_property
     def desk(self) -> Desk:
-        from bot.desk import build_desk
-
         return build_desk(self.settings, self.index, self.retriever, lambda: self.model)
 
 
-def build_desk(settings: Settings) -> Desk:
-    """The answering service for a transport (terminal chat, Discord bot)."""
-    return App(settings).desk
+def build_model(settings: Settings) -> ChatModel:
+    """A llama.cpp server when one is configured, else the GGUF in process."""
+    from bot.engine.model import LlamaCppModel, LlamaServerModel, default_model_path
+
+    if settings.llama_server_url:
+        return LlamaServerModel(
+            settings.llama_server_url,
+            n_ctx=settings.n_ctx,
+            temperature=settings.temperature,
+            seed=settings.seed,
+            timeout=120.0,
+        )
+    path = settings.model_path or default_model_path()
+    log.info("loading model path=%s n_ctx=%d", path, settings.n_ctx)
+    return LlamaCppModel(
+        path,
+        n_ctx=settings.n_ctx,
+        threads=settings.n_threads,
+        temperature=settings.temperature,
+        seed=settings.seed,
+    )
+
+
+def build_desk(
+    settings: Settings, index: Index, retriever: Retriever, model: Callable[[], ChatModel]
+) -> Desk:
+    """The async front over the engine: answers, summaries, the worker queue."""
+    from bot.desk import Desk
+    from bot.engine.answer import AnswerService
+    from bot.engine.summarise import Summariser
+    from bot.worker import Worker
+
+    answers = AnswerService(retriever, model, max_tokens=settings.max_tokens)
+    summaries = Summariser(index.catalog, model, max_tokens=settings.max_tokens)
+    return Desk(index, answers, summaries, Worker(settings.queue_size), lambda: model().name)
+
+
+def build_connection(settings: Settings) -> Connection:
+    """Where the Discord bot connects, and its token."""
+    from bot.transports.discord.client import Connection
+
+    token = settings.discord_token.get_secret_value() if settings.discord_token else None
+    return Connection(token, settings.discord_api_base, settings.discord_gateway_url)
+
+
+def build_bot_config(settings: Settings) -> BotConfig:
+    """How the Discord bot behaves."""
+    from bot.transports.discord.rules import BotConfig
+
+    return BotConfig(
+        channels=tuple(settings.discord_channels),
+        cooldown_seconds=settings.cooldown_seconds,
+        history_turns=settings.history_turns,
+        max_question_chars=settings.max_question_chars,
+    )

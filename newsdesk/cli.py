@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from bot.conversation import check_question
 from bot.types import Answer
 from newsdesk.app import App, configure_logging
 from newsdesk.console import err, fail, guarded, load_settings, print_json
@@ -45,8 +46,10 @@ def ask(
     as_json: bool = typer.Option(False, "--json", help="Print the answer as JSON."),
 ) -> None:
     """Answer QUESTION from the indexed articles, citing them."""
-    desk = _app().desk
-    answer = guarded(lambda: asyncio.run(desk.ask(question)))
+    application = _app()
+    checked = guarded(lambda: check_question(question, application.settings.max_question_chars))
+    desk = application.desk
+    answer = guarded(lambda: asyncio.run(desk.ask(checked)))
     if as_json:
         print_json(answer_json(answer))
         return
@@ -73,7 +76,7 @@ def summarise(
 @app.command()
 def chat() -> None:
     """Talk to Newsdesk in the terminal, exactly as on Discord (no token needed)."""
-    from bot.terminal import run_chat
+    from bot.transports.terminal import run_chat
 
     application = _app()
     code = guarded(
@@ -102,14 +105,8 @@ def evaluate(
     from rich.console import Console
     from rich.progress import Progress
 
-    from bot.evaluate import (
-        QuestionFileError,
-        load_questions,
-        render_table,
-        report_json,
-        run_eval,
-        save_plot,
-    )
+    from newsdesk.evaluate import QuestionFileError, load_questions, report_json, run_eval
+    from newsdesk.report import render_table, save_plot
 
     desk = _app().desk
     try:
@@ -138,12 +135,15 @@ def bot(
     guild: int | None = typer.Option(None, help="Sync to this guild only (instant)."),
 ) -> None:
     """Run the Discord bot (token from NEWSDESK_DISCORD_TOKEN)."""
-    from bot.discord_app import run_bot
+    from bot.transports.discord.client import run_bot
+    from newsdesk.app import build_bot_config, build_connection
 
     application = _app()
-    if application.settings.discord_token is None:
+    settings = application.settings
+    if settings.discord_token is None:
         fail("NEWSDESK_DISCORD_TOKEN is not set; put the bot token in the environment or .env")
-    raise typer.Exit(run_bot(application.settings, application.desk, sync=sync, guild=guild))
+    connection, config = build_connection(settings), build_bot_config(settings)
+    raise typer.Exit(run_bot(connection, config, application.desk, sync=sync, guild=guild))
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -64,7 +65,7 @@ class ServerProcess:
                 self.kill()
 
 
-def _spawn(command: list[str], log: Path) -> subprocess.Popen[bytes]:
+def _spawn(command: list[str], log: Path, **options: Any) -> subprocess.Popen[bytes]:
     env = {**os.environ, "ANONYMIZED_TELEMETRY": "False", "NO_COLOR": "1"}
     with log.open("ab") as out:
         return subprocess.Popen(  # its own process group: kill() takes its children too
@@ -74,6 +75,7 @@ def _spawn(command: list[str], log: Path) -> subprocess.Popen[bytes]:
             stdin=subprocess.DEVNULL,
             env=env,
             start_new_session=True,
+            **options,
         )
 
 
@@ -136,45 +138,55 @@ def postgres_bin() -> Path | None:
     return None
 
 
-def _as_postgres_user() -> list[str]:
-    """initdb refuses to run as root: run the server as the `postgres` user then."""
+def _as_postgres_user() -> dict[str, Any]:
+    """initdb and postgres refuse to run as root: run them as the `postgres` user then."""
     if os.geteuid() != 0:
-        return []
-    runuser = shutil.which("runuser")
-    if runuser is None:
-        raise RuntimeError("running as root without `runuser`: cannot start PostgreSQL")
-    return [runuser, "-u", "postgres", "--"]
+        return {}
+    try:
+        import pwd
+
+        entry = pwd.getpwnam("postgres")
+    except KeyError as exc:
+        raise RuntimeError("running as root and there is no `postgres` user") from exc
+    return {"user": entry.pw_uid, "group": entry.pw_gid}
 
 
 def start_postgres(root: Path, port: int | None = None) -> ServerProcess:
-    """A throwaway cluster: `initdb` into `root/db`, then `postgres` on 127.0.0.1:port."""
+    """A throwaway cluster: `initdb` into `root/db` (once), then `postgres` on 127.0.0.1:port.
+
+    Called again with the same `root` (and port) it restarts that cluster, as after a crash."""
     bin_dir = postgres_bin()
     if bin_dir is None:
         raise RuntimeError(f"no PostgreSQL binaries in {PG_BIN_GLOB}")
-    sudo = _as_postgres_user()
-    if sudo:
-        shutil.chown(root, "postgres")
+    as_user = _as_postgres_user()
     data, log = root / "db", root / "postgres.log"
-    subprocess.run(
-        [*sudo, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "newsdesk",
-         "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+    if not data.exists():
+        if as_user:
+            os.chown(root, as_user["user"], as_user["group"])
+        subprocess.run(
+            [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "newsdesk",
+             "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
+            check=True, capture_output=True, timeout=120, cwd=root, **as_user,
+        )  # fmt: skip
     port = port or free_port()
     command = [
-        *sudo, str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port),
+        str(bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(port),
         "-k", str(root), "-c", "fsync=off", "-c", "max_connections=50",
     ]  # fmt: skip
     url = f"postgresql://newsdesk@127.0.0.1:{port}/postgres"
-    proc = _spawn(command, log)
+    proc = _spawn(command, log, cwd=root, **as_user)
     server = ServerProcess("postgres", url, proc, log, stop_signal=signal.SIGINT)  # fast shutdown
 
     def ready() -> bool:
-        probe = [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-q"]
-        return subprocess.run(probe, timeout=5, check=False).returncode == 0
+        probe = [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(port), "-U", "newsdesk"]
+        return subprocess.run(probe, capture_output=True, timeout=5, check=False).returncode == 0
 
     wait_until(server, ready, timeout=60)
     return server
+
+
+def port_of(server: ServerProcess) -> int:
+    return int(server.url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
 
 
 def new_database(server: ServerProcess) -> str:
@@ -219,7 +231,7 @@ def chroma_server() -> Iterator[ServerProcess]:
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[ServerProcess]:
     pytest.importorskip("llama_cpp.server.app", reason="needs llama-cpp-python[server]")
-    from bot.model import default_model_path
+    from bot.engine.model import default_model_path
 
     root = server_tmp("llama")
     server = start_llama_server(default_model_path(), root, "--n_ctx", "2048", "--seed", "0")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.model import Message, TextCallback
+from bot.engine.model import Message, TextCallback
 
 
 @dataclass

@@ -7,9 +7,10 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.desk_api import QueuedCallback, TokenCallback
+from bot.desk import QueuedCallback, TokenCallback
 from bot.types import Answer, Source, Summary, Turn
 from index.errors import ArticleNotFoundError
+from index.lookup import best_match, matching_titles
 from index.models import ArticleRecord
 
 
@@ -133,15 +134,20 @@ class FakeDesk:
         a = match[0]
         return Summary(a.article_id, a.title, a.source, a.url, text, grounded=True)
 
+    async def find_article(self, query: str) -> ArticleRecord:
+        self.calls.append(Call("find_article", (query,)))
+        return best_match(query, self._by_recency())  # the real Desk's rule, on its records
+
     async def find_titles(self, query: str, limit: int = 25) -> list[ArticleRecord]:
         self.calls.append(Call("find_titles", (query, limit)))
-        words = query.lower().split()  # like the real Desk: every word in the title
-        hits = [a for a in self.articles if all(w in a.title.lower() for w in words)]
-        return hits[:limit]
+        return matching_titles(query, self._by_recency(), limit)
+
+    def _by_recency(self) -> list[ArticleRecord]:
+        return sorted(self.articles, key=lambda a: -a.indexed_at)
 
     async def recent(self, limit: int = 10) -> list[ArticleRecord]:
         self.calls.append(Call("recent", (limit,)))
-        return sorted(self.articles, key=lambda a: -a.indexed_at)[:limit]
+        return self._by_recency()[:limit]
 
     async def about(self) -> dict[str, object]:
         self.calls.append(Call("about", ()))

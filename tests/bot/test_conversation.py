@@ -5,15 +5,9 @@ from unittest.mock import create_autospec
 
 import pytest
 
-from bot.answer import QuestionError, check_question
-from bot.conversation import (
-    UNGROUNDED_WARNING,
-    Conversation,
-    describe_error,
-    last_turns,
-)
-from bot.desk_api import DeskAPI
-from bot.types import BusyError, Summary, Turn
+from bot.conversation import UNGROUNDED_WARNING, Conversation, check_question, describe_error
+from bot.desk import DeskAPI
+from bot.types import BusyError, QuestionError, Summary, Turn
 from index.errors import ArticleNotFoundError, EmptyIndexError
 from tests.bot.fakes import FakeDesk, answer, source
 
@@ -35,10 +29,10 @@ def test_check_question(question: str, ok: bool) -> None:
             check_question(question, 20)
 
 
-def test_last_turns() -> None:
+def test_the_history_keeps_the_last_turns() -> None:
     turns = [Turn(f"q{i}", f"a{i}") for i in range(5)]
-    assert last_turns(turns, 2) == (turns[3], turns[4])
-    assert last_turns(turns, 0) == ()
+    assert Conversation(FakeDesk(), history_turns=2, turns=turns).history == (turns[3], turns[4])
+    assert Conversation(FakeDesk(), history_turns=0, turns=turns).history == ()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""`Desk`, the async face of the core, with a real index and a scripted model."""
+"""`Desk`, the async front, with a real index and a scripted model; and the `DeskAPI` contract
+that the real `Desk` and the `FakeDesk` both pass."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import threading
 
 import pytest
 
-from bot.desk import build_desk
+from bot.desk import DeskAPI
 from index.errors import ArticleNotFoundError
 from index.models import Article
-from newsdesk.app import App
+from newsdesk.app import App, build_desk
+from tests.bot.fakes import FakeDesk
 from tests.support import ScriptedModel
 
 
@@ -76,3 +78,30 @@ async def test_titles_recent_and_about(indexed: App) -> None:
     assert len(await desk.recent(2)) == 2
     about = await desk.about()
     assert about["articles"] == 3 and about["embedder"] == "hashing-384"
+
+
+@pytest.fixture(params=["real", "fake"])
+async def any_desk(request: pytest.FixtureRequest, indexed: App) -> DeskAPI:
+    """The real `Desk` and the fake one, over the same three articles."""
+    if request.param == "real":
+        return build_desk(indexed.settings, indexed.index, indexed.retriever, ScriptedModel)
+    return FakeDesk(articles=indexed.index.catalog.records())
+
+
+async def test_contract_articles_are_named_by_id_or_fuzzy_title(any_desk: DeskAPI) -> None:
+    """Both desks name articles by the one rule (index.lookup)."""
+    tram = await any_desk.find_article("Tram line approvd")
+    assert tram.title == "Tram line approved"
+    assert (await any_desk.find_article(f"  {tram.article_id} ")).article_id == tram.article_id
+    with pytest.raises(ArticleNotFoundError):
+        await any_desk.find_article("zzzz qqqq xxxx")
+    assert [r.title for r in await any_desk.find_titles("tram")] == ["Tram line approved"]
+    assert [r.title for r in await any_desk.find_titles(tram.article_id)] == [tram.title]
+    assert len(await any_desk.find_titles("", limit=2)) == 2
+    assert len(await any_desk.recent(2)) == 2
+
+
+async def test_contract_summaries_name_their_article(any_desk: DeskAPI) -> None:
+    tram = await any_desk.find_article("tram line approved")
+    summary = await any_desk.summarise(tram.article_id)
+    assert (summary.article_id, summary.title) == (tram.article_id, "Tram line approved")

@@ -19,10 +19,18 @@ from tests.index.catalog_data import CAFE, FLOOD, TRAM, article, ids, put
 Opener = Callable[[], Catalog]
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgres", marks=[pytest.mark.slow, pytest.mark.server])]
+)
 def open_catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
     if request.param == "sqlite":
         return lambda: SqliteCatalog(tmp_path / "catalog.sqlite3")
+    if request.param == "postgres":  # a fresh database on the session's real PostgreSQL
+        from index.catalog_pg import PostgresCatalog
+        from tests.servers import new_database
+
+        url = new_database(request.getfixturevalue("postgres_server"))
+        return lambda: PostgresCatalog(url)
     raise AssertionError(request.param)
 
 
@@ -43,8 +51,9 @@ def test_put_records_articles_and_chunks(catalog: Catalog) -> None:
     assert (record.title, record.chunks) == ("Tram line approved", 2)
     assert {r.article_id for r in catalog.records()} == {TRAM[0].article_id, FLOOD[0].article_id}
     assert catalog.chunks() == sorted(TRAM[1] + FLOOD[1], key=lambda c: (c.article_id, c.ordinal))
-    assert catalog.chunks([FLOOD[0].article_id, "nope"]) == FLOOD[1]
     assert catalog.versions() == {a.article_id: a.content_hash for a, _ in (TRAM, FLOOD)}
+    assert catalog.article_chunks(TRAM[0].article_id) == sorted(TRAM[1], key=lambda c: c.ordinal)
+    assert catalog.article_chunks("nope") == []
     assert [a.article_id for a in catalog.all_articles()] == sorted(
         [TRAM[0].article_id, FLOOD[0].article_id]
     )

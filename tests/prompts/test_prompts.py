@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import Numbered, _history_block, _sources_block
+from bot.engine.answer import _history_block, _sources_block
+from bot.engine.grounding import Numbered
 from bot.types import Source, Turn
 from prompts import PromptError, render
 

@@ -1,0 +1,115 @@
+"""The engine's one vocabulary: words, stems, stop words and the patterns of checkable facts.
+
+Coverage (before the model) and grounding (after it) read text with these same rules, so a word
+or a fact means the same thing on both sides of the model call.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+WORD = re.compile(r"[a-z0-9]+")
+STOPWORDS = frozenset(
+    (
+        "a an the of to in on at for by with from and or "
+        "but is are was were be been being it its this that these those "
+        "as into about over under after before than then there their they he she "
+        "his her we you i what which who whom whose when where why how "
+        "does did do has have had will would can could should may might not "
+        "no yes so if said says also up out more most much many any "
+        "some them him me my our your its "
+    ).split()
+)
+# The stop words that can be capitalised at the start of a question without naming anything
+# ("Who", "The", "Did"): dropped from a question's key terms. A subset of STOPWORDS; the rest
+# ("May", "Will", "It") stay, since in a name they may be part of it.
+QUESTION_WORDS = frozenset(
+    (
+        "who what which when where why how whom whose the a an in on is did does do was were has i"
+    ).split()
+)
+# Words that start sentences or are otherwise capitalised without naming anything.
+COMMON_CAPS = frozenset(
+    (
+        "The A An It In On At He She They We This "
+        "That These Those There His Her Its Their According However But And "
+        "Yes No Source Sources Answer Question Based Mr Mrs Ms Dr "
+    ).split()
+)
+
+NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+NAME = re.compile(r"\b[A-Z][a-zA-Z'’-]+(?:\s+[A-Z][a-zA-Z'’-]+)*")
+# A question's key terms: names (runs of capitalised words, digits allowed) and 2+ digit numbers.
+NAME_TERM = re.compile(r"\b[A-Z][a-zA-Z0-9'’-]*(?:\s+[A-Z][a-zA-Z0-9'’-]*)*|\b\d{2,}[\d,.]*\b")
+
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+# The kinds of fact a question can ask for, and how each looks in text.
+FACT_PATTERNS = {
+    "money": r"[£$€¥]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?|\d[\d,.]*\s?(?:million|billion|"
+    r"bn|m|p|pence|pounds|dollars|euros|rupees)\b",
+    "share": r"\d[\d.]*\s?(?:%|per\s?cent|percent)",
+    "date": rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS}|{_DAYS})\b",
+    "number": r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozen|hundred|thousand)\b",
+    "name": r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z'’-]+",
+}
+# How a question asks for each kind, tried in this order.
+ASKS = (
+    ("share", r"\b(what|which) (share|proportion|percentage)|\bwhat per ?cent|\bhow much of\b"),
+    ("number", r"\bhow (many|long|far|old|fast|tall|big|high)\b|\bwhat (number|speed)\b"),
+    ("money", r"\bhow much\b|\b(cost|price|paid|raised?|worth|fine|budget|fee)\b"),
+    ("date", r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bin what year\b"),
+    ("name", r"^\s*(who|whom|whose|which|where)\b"),
+)
+
+
+def content_words(text: str) -> set[str]:
+    """The lowercased words of `text` that carry meaning (no stop words, no single letters)."""
+    return {w for w in WORD.findall(text.lower()) if w not in STOPWORDS and len(w) > 1}
+
+
+@cache
+def _stemmer() -> Callable[[list[str]], list[str]]:
+    import Stemmer  # PyStemmer (Snowball): "fined"/"fine", "joined"/"join", "takings"/"take"
+
+    return Stemmer.Stemmer("english").stemWords  # type: ignore[no-any-return,unused-ignore]
+
+
+def stems(text: str) -> set[str]:
+    """The stems of `text`'s content words."""
+    return set(_stemmer()(sorted(content_words(text))))
+
+
+def normal(text: str) -> str:
+    """Lowercased, dashes as spaces, possessive 's dropped: the form terms are matched in."""
+    return re.sub(r"['’]s\b", "", re.sub(r"[-‐‑–—]", " ", text)).lower()
+
+
+def asking(question: str) -> tuple[str, str] | None:
+    """(kind, the words that ask for it) — e.g. ("number", "how long")."""
+    lowered = question.lower().strip()
+    for kind, pattern in ASKS:
+        match = re.search(pattern, lowered)
+        if match:
+            return kind, match.group()
+    return None
+
+
+def answer_kind(question: str) -> str | None:
+    """The kind of fact a question asks for, if it is one we can recognise."""
+    asked = asking(question)
+    return asked[0] if asked else None
+
+
+def facts_of_kind(kind: str, text: str) -> set[str]:
+    flags = 0 if kind == "name" else re.IGNORECASE
+    return {m.group().strip().lower() for m in re.finditer(FACT_PATTERNS[kind], text, flags)}
+
+
+def new_facts(kind: str, text: str, question: str) -> set[str]:
+    """Facts of `kind` in `text` that the question doesn't already state."""
+    asked = question.lower()
+    return {f for f in facts_of_kind(kind, text) if f not in asked}

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import io
+
+from bot.transports.terminal import run_chat
+from bot.types import BusyError, Turn
+from tests.bot.fakes import FakeDesk, answer, record, source
+
+
+async def chat(desk: FakeDesk, text: str) -> str:
+    out = io.StringIO()
+    assert await run_chat(desk, stdin=io.StringIO(text), stdout=out, history_turns=2) == 0
+    return out.getvalue()
+
+
+async def test_an_answer_is_printed_with_its_sources() -> None:
+    desk = FakeDesk().script(answer("Rates rose [1].", source(1, "Bank raises rates")))
+    out = await chat(desk, "what about rates?\n")
+    assert "Rates rose [1].\n" in out
+    assert "Sources:\n[1] Bank raises rates <https://example.org/1>" in out
+
+
+async def test_streamed_text_is_printed_once() -> None:
+    desk = FakeDesk(stream=True).script(answer("one two three [1].", source(1)))
+    out = await chat(desk, "count\n")
+    assert out.count("one two three [1].") == 1
+
+
+async def test_follow_ups_carry_the_earlier_turns() -> None:
+    desk = FakeDesk().script(
+        answer("A1 [1].", source(1)),
+        answer("A2 [1].", source(1)),
+        answer("A3 [1].", source(1)),
+        answer("A4 [1].", source(1)),
+    )
+    await chat(desk, "q1\nq2\nq3\n/reset\nq4\n")
+    histories = [c.history for c in desk.asked()]
+    assert histories == [
+        (),
+        (Turn("q1", "A1 [1]."),),
+        (Turn("q1", "A1 [1]."), Turn("q2", "A2 [1].")),
+        (),
+    ]
+
+
+async def test_commands_and_errors_do_not_end_the_chat() -> None:
+    desk = FakeDesk(articles=[record("a1", "Tram line approved")]).script(BusyError(3))
+    out = await chat(
+        desk,
+        "busy?\n/articles\n/about\n/summarise Tram line approved\n"
+        "/summarise nothing\n/help\n/quit\nnever asked\n",
+    )
+    assert "1. Tram line approved" in out
+    assert "model: fake" in out
+    assert "A summary of Tram line approved." in out
+    assert "error: no indexed article matches 'nothing'" in out
+    assert f"error: {BusyError(3)}" in out
+    assert "/summarise ARTICLE" in out
+    assert [c.args for c in desk.asked()] == [("busy?",)]

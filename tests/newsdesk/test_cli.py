@@ -1,0 +1,151 @@
+"""The CLI through typer's runner: exit codes, stdout/stderr split, JSON contracts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from newsdesk.cli import app
+from tests.conftest import ROOT
+
+SAMPLES = ROOT / "samples" / "articles"
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CliRunner:
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NEWSDESK_EMBEDDER", "hashing")
+    return CliRunner()
+
+
+def run(runner: CliRunner, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_add_list_stats_search_remove(runner: CliRunner) -> None:
+    code, out, err = run(runner, "index", "add", str(SAMPLES))
+    assert code == 0, err
+    assert "added 7" in err and out == ""
+
+    code, out, _ = run(runner, "index", "list", "--json")
+    listed = json.loads(out)
+    assert len(listed) == 7
+    assert set(listed[0]) == {
+        "article_id",
+        "title",
+        "source",
+        "url",
+        "site",
+        "byline",
+        "published",
+        "chunks",
+        "content_hash",
+    }
+
+    code, out, _ = run(runner, "index", "stats", "--json")
+    stats = json.loads(out)
+    assert stats["articles"] == 7 and stats["embedder"] == "hashing-384"
+    assert stats["chunks"] == sum(a["chunks"] for a in listed)
+
+    code, out, _ = run(runner, "index", "search", "tram line Eastgate", "-k", "3", "--json")
+    hits = json.loads(out)
+    assert 0 < len(hits) <= 3
+    assert set(hits[0]) == {"article_id", "title", "source", "chunk_id", "text", "score"}
+    assert "tram" in hits[0]["title"].lower()
+
+    victim = listed[0]["article_id"]
+    assert run(runner, "index", "remove", victim)[0] == 0
+    code, _, err = run(runner, "index", "remove", victim)
+    assert code == 1 and "no indexed article has id" in err
+
+
+def test_re_adding_is_idempotent(runner: CliRunner) -> None:
+    run(runner, "index", "add", str(SAMPLES))
+    code, _, err = run(runner, "index", "add", str(SAMPLES))
+    assert code == 0 and "added 0, updated 0, unchanged 7" in err
+
+
+def test_a_bad_source_is_one_line_and_the_batch_completes(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    code, _, err = run(
+        runner,
+        "index",
+        "add",
+        str(tmp_path / "missing.txt"),
+        str(tmp_path / "empty.txt"),
+        str(SAMPLES),
+    )
+    assert code == 1
+    assert "missing.txt" in err and "empty.txt" in err
+    assert "added 7" in err and "2 sources failed" in err
+    assert "Traceback" not in err
+
+
+def test_embedder_mismatch_is_one_clear_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(runner, "index", "add", str(SAMPLES))
+    monkeypatch.setenv("NEWSDESK_EMBEDDER", "minilm")
+    code, _, err = run(runner, "index", "search", "tram")
+    assert code == 1
+    assert "newsdesk index rebuild" in err and "Traceback" not in err
+
+
+def test_invalid_settings_are_one_clear_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSDESK_TOP_K", "0")
+    code, _, err = run(runner, "index", "stats")
+    assert code == 1 and "NEWSDESK_TOP_K" in err
+
+
+def test_ask_json_contract_when_not_covered(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(runner, "index", "add", str(SAMPLES))
+    monkeypatch.setenv("NEWSDESK_MIN_RELEVANCE", "0.99")
+    code, out, _ = run(runner, "ask", "Who won the 2022 World Cup?", "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "question": "Who won the 2022 World Cup?",
+        "answer": "The indexed articles don't cover that.",
+        "grounded": False,
+        "citations": [],
+        "sources": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("question", "message"), [("   ", "ask a question"), ("why " * 200, "the limit is 500")]
+)
+def test_a_bad_question_is_one_clear_line(runner: CliRunner, question: str, message: str) -> None:
+    code, out, err = run(runner, "ask", question, "--json")
+    assert (code, out) == (1, "")
+    assert message in err and "Traceback" not in err
+
+
+def test_ask_folds_the_whitespace_of_the_question(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(runner, "index", "add", str(SAMPLES))
+    monkeypatch.setenv("NEWSDESK_MIN_RELEVANCE", "0.99")
+    code, out, _ = run(runner, "ask", "  Who won   the 2022 World Cup? ", "--json")
+    assert code == 0 and json.loads(out)["question"] == "Who won the 2022 World Cup?"
+
+
+def test_bot_without_a_token_is_one_clear_line(runner: CliRunner) -> None:
+    code, _, err = run(runner, "bot")
+    assert code == 1 and "NEWSDESK_DISCORD_TOKEN" in err and "Traceback" not in err
+
+
+def test_a_bad_question_file_is_one_clear_line(runner: CliRunner, tmp_path: Path) -> None:
+    bad = tmp_path / "q.jsonl"
+    bad.write_text('{"id": "x"}\n')
+    code, _, err = run(runner, "eval", str(bad))
+    assert code == 1 and "line 1" in err and "Traceback" not in err
