@@ -8,6 +8,7 @@ import time; each entry point (CLI command, bot) builds what it uses.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from functools import cached_property
@@ -39,6 +40,17 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     # trafilatura warns "discarding data: None" for a page without text: we say so in one line
     logging.getLogger("trafilatura.core").setLevel(max(logging.ERROR, logging.getLogger().level))
+
+
+def build_indexing_app(settings: Settings) -> App:
+    """The parts for a command that writes the index (`index add`, `index rebuild`).
+
+    It gives up CPU priority and uses its own embedder threads: on a small machine a bot
+    answering beside it must not wait for the indexer (measured in issue 9's note).
+    """
+    if settings.index_nice:
+        os.nice(settings.index_nice)
+    return App(settings.model_copy(update={"embed_threads": settings.index_threads}))
 
 
 class App:

@@ -13,7 +13,7 @@ from rich.table import Table
 from index.errors import SourceError
 from index.load import expand_sources, load_source
 from index.models import Article
-from newsdesk.app import App, configure_logging
+from newsdesk.app import App, build_indexing_app, configure_logging
 from newsdesk.console import err, fail, guarded, load_settings, print_json, progress_bar
 
 index_app = typer.Typer(
@@ -22,10 +22,10 @@ index_app = typer.Typer(
 out = Console(soft_wrap=True)
 
 
-def _app() -> App:
+def _app(*, writes: bool = False) -> App:
     settings = load_settings()
     configure_logging(settings)
-    return App(settings)
+    return build_indexing_app(settings) if writes else App(settings)
 
 
 @index_app.command("add")
@@ -33,7 +33,7 @@ def add(
     sources: list[str] = typer.Argument(..., help="Files, folders, URLs or RSS/Atom feeds."),
 ) -> None:
     """Load, clean, chunk, embed and index articles. Unchanged articles are skipped."""
-    app = _app()
+    app = _app(writes=True)
     failures: list[SourceError] = []
     expanded = expand_sources(sources)
     with progress_bar() as progress:
@@ -104,7 +104,7 @@ def rebuild() -> None:
 
     The old index keeps answering until the new one is complete.
     """
-    app = _app()
+    app = _app(writes=True)
     total = app.index.catalog.counts()[0]
     with progress_bar() as progress:
         task = progress.add_task("re-embedding", total=total)
