@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint eval bench-index bench-answer bench-scale bench-extract clean
+.PHONY: setup demo test test-fast lint eval bench-index bench-answer bench-scale bench-extract bench-summary captures clean
 
 $(BIN)/newsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ bench-scale: setup ## search at ~6k and ~60k chunks: cold start, p50/p95, stall 
 
 bench-extract: setup ## extraction vs bare trafilatura on real pages (dev; SPLIT=test for held-out)
 	$(BIN)/python bench/extract_bench.py --split $(or $(SPLIT),dev)
+
+bench-summary: setup ## key-fact coverage and compression of summaries (lead-3, old, model, extractive)
+	$(BIN)/python bench/summary_bench.py --split test
+
+captures: setup ## PNGs of an answer, a refusal and a summary in Discord's layout and the terminal
+	$(BIN)/python docs/captures/make.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -3,8 +3,8 @@ driven through the fake Discord server in devtools/fake_discord (127.0.0.1 only)
 
 For each question it measures, from the moment the event is dispatched on the gateway:
   ack    — /ask: the defer callback; mention: the placeholder reply
-  first  — the first edit that shows answer words (the first streamed preview)
-  total  — the final edit (no streaming marker left)
+  first  — the first progress edit saying the answer is being written (drafts are not shown)
+  total  — the final edit (no progress line left)
 Run from the repository root:
 
     .venv/bin/python bench/discord_latency.py [--data-dir DIR] [--rounds N]
@@ -33,13 +33,19 @@ QUESTIONS = [
     "Why is the Millrace Bridge closing?",
     "How full are the Tarnvale reservoirs?",
 ]
-MARKER = "▌"
+PROGRESS = ("🔎", "⏳", "✍️")  # the first characters of a progress line (bot.transports.progress)
+WRITING = "✍️"
+
+
+def in_progress(content: str) -> bool:
+    return any(line.startswith(PROGRESS) for line in content.splitlines())
 
 
 def timings(edits: list[Recorded], ack: float | None, start: float) -> dict[str, float | None]:
     shown = [r for r in edits if isinstance(r.body, dict) and r.body.get("content")]
-    first = next((r.at for r in shown if MARKER in r.body["content"] or r.body.get("embeds")), None)
-    final = next((r.at for r in shown if MARKER not in r.body["content"]), None)
+    writing = [r.at for r in shown if WRITING in r.body["content"] or r.body.get("embeds")]
+    first = writing[0] if writing else None
+    final = next((r.at for r in shown if not in_progress(r.body["content"])), None)
     return {
         "ack": None if ack is None else ack - start,
         "first": None if first is None else first - start,
@@ -52,7 +58,7 @@ async def ask_slash(fake: FakeDiscord, question: str) -> dict[str, float | None]
     await fake.wait_for(
         lambda: (
             (m := fake.messages.get(state.original or 0))
-            and MARKER not in m["content"]
+            and not in_progress(m["content"])
             and m["content"].count("\n") >= 1
         ),
         300,
@@ -77,7 +83,7 @@ async def ask_mention(fake: FakeDiscord, question: str) -> dict[str, float | Non
         )
 
     await fake.wait_for(
-        lambda: (m := reply()) and not m["content"].startswith("🔎") and MARKER not in m["content"],
+        lambda: (m := reply()) and not in_progress(m["content"]),
         300,
     )
     message = reply()

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from bot.desk import DeskAPI, QueuedCallback, TokenCallback
 from bot.types import Answer, BusyError, Outcome, QuestionError, Source, Summary, Turn
+from index.clean import valid_unicode
 from index.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
@@ -23,11 +24,14 @@ UNGROUNDED_WARNING = "⚠️ Parts of this answer could not be checked against t
 
 
 def check_question(question: str, max_chars: int) -> str:
-    """The question with its whitespace folded; `QuestionError` when empty or too long.
+    """The question with its whitespace folded and any undecodable bytes or lone surrogates
+    replaced (U+FFFD); `QuestionError` when empty, unreadable or too long.
 
     The one question check: transports and the CLI call it once, before the desk.
     """
-    question = " ".join(question.split())
+    question = " ".join(valid_unicode(question).split())
+    if question and not question.strip("\ufffd?!.,;: "):
+        raise QuestionError("that question has no readable text (it was not valid UTF-8)")
     if not question:
         raise QuestionError("ask a question about the indexed news, e.g. `what happened in …?`")
     if len(question) > max_chars:
@@ -57,11 +61,16 @@ def describe_error(exc: BaseException, *, context: str) -> Outcome:
 
 
 def answer_outcome(answer: Answer) -> Outcome:
-    """An `Answer` as shown: sources only when it is covered, a warning when ungrounded."""
+    """An `Answer` as shown: the sources it cites (no others), a warning when ungrounded.
+
+    A retrieved article the answer doesn't cite supports nothing it says; listing it would
+    invite reading it as evidence, so it is not shown at all (`ask --json` still lists it).
+    """
     if not answer.covered:
         return Outcome(answer.text)
     warnings = () if answer.grounded or not answer.used_model else (UNGROUNDED_WARNING,)
-    return Outcome(answer.text, sources=answer.sources, warnings=warnings)
+    cited = tuple(s for s in answer.sources if s.n in answer.citations)
+    return Outcome(answer.text, sources=cited, warnings=warnings)
 
 
 def summary_outcome(summary: Summary) -> Outcome:
@@ -74,6 +83,8 @@ def summary_outcome(summary: Summary) -> Outcome:
         url=summary.url,
         score=1.0,
         quote="",
+        site=summary.site,
+        published=summary.published,
     )
     warnings = () if summary.grounded else (UNGROUNDED_WARNING,)
     return Outcome(summary.summary, sources=(source,), warnings=warnings)

@@ -27,7 +27,8 @@ TokenCallback = Callable[[str], None]
 Always invoked on the caller's event loop thread, never from a worker thread."""
 
 QueuedCallback = Callable[[int], None]
-"""Receives the number of questions ahead of this one when it has to wait."""
+"""Receives the number of questions ahead of this one when it has to wait, again each time that
+number changes, and 0 when its turn comes (only if it had to wait)."""
 
 
 class DeskAPI(Protocol):

@@ -10,7 +10,11 @@ from index.errors import NewsdeskError
 
 @dataclass(frozen=True)
 class Source:
-    """A numbered source shown under an answer: one per article, in rank order."""
+    """A numbered source of an answer: one per article, in rank order.
+
+    `source` is where the admin indexed it from (a server path or URL): admin tools only, never
+    shown to members. Members see the title, `site`, `published` and an http(s) `url`.
+    """
 
     n: int
     article_id: str
@@ -19,6 +23,8 @@ class Source:
     url: str | None
     score: float
     quote: str
+    site: str | None = None
+    published: str | None = None
 
 
 @dataclass(frozen=True)
@@ -36,12 +42,16 @@ class Answer:
 
 @dataclass(frozen=True)
 class Summary:
+    """A summary of one article; `source` is admin-only, as in `Source`."""
+
     article_id: str
     title: str
     source: str
     url: str | None
     summary: str
     grounded: bool
+    site: str | None = None
+    published: str | None = None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.types import BusyError
@@ -16,35 +17,62 @@ from bot.types import BusyError
 T = TypeVar("T")
 
 
+Notify = Callable[[int], None]
+
+
+@dataclass(eq=False)  # compared by identity: each waiting job holds its own ticket
+class _Ticket:
+    notify: Notify | None
+
+
 class Worker:
     def __init__(self, max_waiting: int) -> None:
         self._max_waiting = max_waiting
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-model")
-        self._waiting = 0
+        self._queue: list[_Ticket] = []  # the waiting jobs, in arrival order
         self._running = 0
         self._turn: asyncio.Lock | None = None
 
     @property
     def waiting(self) -> int:
-        return self._waiting
+        return len(self._queue)
 
-    async def run(self, job: Callable[[], T], on_queued: Callable[[int], None] | None = None) -> T:
-        """Run `job` on the worker thread; raise `BusyError` at once if the queue is full."""
-        if self._waiting >= self._max_waiting:
-            raise BusyError(self._waiting + self._running)
+    async def run(self, job: Callable[[], T], on_queued: Notify | None = None) -> T:
+        """Run `job` on the worker thread; raise `BusyError` at once if the queue is full.
+
+        A job that has to wait hears its place through `on_queued` (the jobs ahead of it), again
+        whenever the queue moves, and 0 when its turn comes.
+        """
+        if len(self._queue) >= self._max_waiting:
+            raise BusyError(len(self._queue) + self._running)
         if self._turn is None:
             self._turn = asyncio.Lock()  # FIFO: waiters are woken in arrival order
-        ahead = self._waiting + self._running
-        self._waiting += 1
+        ticket = _Ticket(on_queued)
+        ahead = len(self._queue) + self._running
+        self._queue.append(ticket)
         try:
             if ahead and on_queued is not None:
                 on_queued(ahead)
             await self._turn.acquire()
-        finally:
-            self._waiting -= 1
+        except BaseException:  # gave up waiting (cancelled): the ones behind move up
+            self._queue.remove(ticket)
+            self._tell_places()
+            raise
+        self._queue.remove(ticket)
         self._running = 1
+        if ahead and on_queued is not None:
+            on_queued(0)
+        self._tell_places()
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, job)
         finally:
             self._running = 0
             self._turn.release()
+
+    def _tell_places(self) -> None:
+        for place, ticket in enumerate(self._queue, start=self._running):
+            if ticket.notify is not None:
+                ticket.notify(place)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -122,6 +122,20 @@ class Catalog(Protocol):
         """'' when the catalog (and its lexical index) is sound, else its first complaint."""
         ...
 
+    def rebuild_lexical(self) -> None:
+        """Rebuild the lexical index from the chunks (what `index check --repair` does when
+        `integrity` finds them out of step)."""
+        ...
+
+    @property
+    def read_only(self) -> bool:
+        """Opened read-only (the data folder may not be written, or its disk is full)."""
+        ...
+
+    def refuse_writes(self) -> None:
+        """Raise the one clear error a write would meet, if the catalog is read-only."""
+        ...
+
     def disk_bytes(self) -> int: ...
 
 

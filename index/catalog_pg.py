@@ -379,6 +379,29 @@ class PostgresCatalog:
         problems = [f"{empty} chunks not in the lexical index"] if empty else []
         return "; ".join(problems + ([f"{orphans} chunks without an article"] if orphans else []))
 
+    def rebuild_lexical(self) -> None:
+        with self.transaction():
+            rows = self._rows(
+                "SELECT c.chunk_id, a.title, c.text FROM chunks c "
+                "JOIN articles a ON a.article_id = c.article_id"
+            )
+            update = (
+                f"UPDATE chunks SET terms = setweight(to_tsvector('{TS_CONFIG}', %s), 'A') || "
+                f"to_tsvector('{TS_CONFIG}', %s) WHERE chunk_id = %s"
+            )
+            with self._mutex:
+                self._db().cursor().executemany(
+                    update, [(fold(title), fold(text), cid) for cid, title, text in rows]
+                )
+            self.bump_generation()
+
+    @property
+    def read_only(self) -> bool:
+        return False  # a database's permissions are its own: a refused write is reported
+
+    def refuse_writes(self) -> None:
+        return None
+
     @_online
     def disk_bytes(self) -> int:
         rows = self._rows(

@@ -23,6 +23,7 @@ import Stemmer  # PyStemmer
 from index.catalog import query_terms
 from index.errors import NewsdeskError
 from index.models import Article, ArticleRecord, Chunk
+from index.sqlite_db import open_db
 
 log = logging.getLogger(__name__)
 
@@ -87,11 +88,18 @@ class SqliteCatalog:
     """The `Catalog` in one SQLite file; many processes may read while one writes."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA recursive_triggers=ON")  # REPLACE deletes fire the triggers
+        self._db = open_db(
+            path,
+            (
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA recursive_triggers=ON",  # REPLACE deletes fire the triggers
+            ),
+        )
+        if self._db.read_only:
+            if self.get_meta("schema_version") != str(SCHEMA_VERSION):
+                self.refuse_writes()  # an older catalog needs its one-time upgrade written
+            return
         self._db.executescript(_TABLES)
         if self.get_meta("schema_version") != str(SCHEMA_VERSION):
             self._upgrade()
@@ -100,6 +108,14 @@ class SqliteCatalog:
             "USING fts5vocab(main, chunk_terms, 'row')"
         )
         self._stem = Stemmer.Stemmer("porter").stemWord  # the algorithm of FTS5's tokenizer
+
+    @property
+    def read_only(self) -> bool:
+        return self._db.read_only
+
+    def refuse_writes(self) -> None:
+        if self._db.why_read_only is not None:
+            raise self._db.why_read_only
 
     def _upgrade(self) -> None:
         with self.transaction():  # another process may be upgrading too: decide inside the lock
@@ -287,6 +303,8 @@ class SqliteCatalog:
         return None if row is None else (str(row[0]), bool(row[1]))
 
     def cache_summary(self, content_hash: str, summary: str, grounded: bool) -> None:
+        if self.read_only:
+            return  # a cache: a read-only data folder just goes without
         self._db.execute(
             "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)", (content_hash, summary, grounded)
         )
@@ -304,11 +322,19 @@ class SqliteCatalog:
             rows = self._db.execute("PRAGMA quick_check(5)").fetchall()
             problems = [str(r[0]) for r in rows if r[0] != "ok"]
             if not problems:
-                self._db.execute("INSERT INTO chunk_terms(chunk_terms) VALUES ('integrity-check')")
+                if not self.read_only:  # FTS5's own check is an INSERT: not on a read-only file
+                    self._db.execute(
+                        "INSERT INTO chunk_terms(chunk_terms) VALUES ('integrity-check')"
+                    )
                 problems = self._lexical_mismatch()
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, NewsdeskError) as exc:
             return str(exc)
         return "; ".join(problems)
+
+    def rebuild_lexical(self) -> None:
+        with self.transaction():
+            self._db.execute("INSERT INTO chunk_terms(chunk_terms) VALUES ('rebuild')")
+            self.bump_generation()
 
     def _lexical_mismatch(self) -> list[str]:
         """Lexical entries without a chunk, and chunks without an entry (FTS5's own check does

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from filelock import Timeout
 
-from index.errors import NewsdeskError
+from index.errors import NewsdeskError, StoreBrokenError
 from index.indexer import Index, embed_text
 from index.models import Chunk
 from index.store import MissingCollectionError, record_id
@@ -69,12 +69,15 @@ def repair(index: Index, *, wait: float = 10.0) -> CheckReport:
     """Fix what is safe to fix, then check again; the report lists what was done and what is
     left (with its fix). Nothing is re-embedded while the configured embedder is not the one
     that built the index, and nothing at all is touched in a damaged catalog."""
+    index.catalog.refuse_writes()
     with _locked(index, wait):
         before = _check(index)
         kinds = {f.kind for f in before.findings}
         done: list[str] = []
         if "catalog-damaged" not in kinds:
-            for finding in before.findings:
+            first = ("store-broken", "vectors-gone")  # the others need a working store
+            ordered = sorted(before.findings, key=lambda f: f.kind not in first)
+            for finding in ordered:
                 if not finding.repairable or ("embedder" in kinds and finding.kind in _EMBEDS):
                     continue
                 done.append(_REPAIRS[finding.kind](index))
@@ -84,6 +87,9 @@ def repair(index: Index, *, wait: float = 10.0) -> CheckReport:
 
 @contextmanager
 def _locked(index: Index, wait: float) -> Iterator[None]:
+    if index.catalog.read_only:  # nobody can write a read-only folder: nothing to wait for
+        yield
+        return
     lock = index.write_lock
     try:
         lock.acquire(timeout=wait)
@@ -135,24 +141,21 @@ def _check(index: Index) -> CheckReport:
         )
     collection = index.collection()
     vectors = -1
-    if collection:
-        try:
-            vectors = index.store.count(collection)
-        except MissingCollectionError:
-            vectors = -1
-    if chunk_count and vectors < 0:
+    try:
+        findings += _store_findings(index, collection, articles, chunk_count, rebuilding or "")
+        vectors = index.store.count(collection) if collection else -1
+    except MissingCollectionError:
+        vectors = -1
+    except StoreBrokenError as exc:
         findings.append(
             Finding(
-                "vectors-gone",
-                f"the catalog lists {articles} articles ({chunk_count} chunks) but the vector "
-                f"store has no collection {collection!r}: its data was deleted or replaced",
-                "--repair re-embeds every chunk from the catalog's text",
-                repairable=True,
+                "store-broken",
+                str(exc).split("; run")[0],
+                "--repair moves its folder aside (kept as chroma.broken-*) and re-embeds every "
+                "chunk from the catalog's text into a new one",
+                repairable=not index.store.remote,
             )
         )
-    elif vectors >= 0:
-        findings += _vector_findings(index, collection)
-    findings += _stray_collections(index, collection, rebuilding or "")
     findings += _chunkless_articles(index)
     return CheckReport(
         articles=articles,
@@ -164,21 +167,54 @@ def _check(index: Index) -> CheckReport:
     )
 
 
-def _catalog_findings(index: Index) -> list[Finding]:
-    """The catalog file's own integrity, and its lexical index against its chunks."""
-    out: list[Finding] = []
-    damage = index.catalog.integrity()
-    if damage:
-        out.append(
+def _store_findings(
+    index: Index, collection: str, articles: int, chunk_count: int, rebuilding: str
+) -> list[Finding]:
+    findings: list[Finding] = []
+    exists = bool(collection) and index.store.exists(collection)
+    if chunk_count and not exists:
+        findings.append(
             Finding(
-                "catalog-damaged",
-                f"the catalog file is damaged ({damage})",
-                "restore it from a backup, or move it aside and re-add your sources with "
-                "`newsdesk index add` (--repair cannot rebuild lost catalog rows)",
-                repairable=False,
+                "vectors-gone",
+                f"the catalog lists {articles} articles ({chunk_count} chunks) but the vector "
+                f"store has no collection {collection!r}: its data was deleted or replaced",
+                "--repair re-embeds every chunk from the catalog's text",
+                repairable=True,
             )
         )
-    return out
+    elif exists:
+        findings += _vector_findings(index, collection)
+    return findings + _stray_collections(index, collection, rebuilding)
+
+
+def _catalog_findings(index: Index) -> list[Finding]:
+    """The catalog file's own integrity, and its lexical index against its chunks."""
+    damage = index.catalog.integrity()
+    if not damage:
+        return []
+    if all("lexical" in part for part in damage.split("; ")):
+        return [
+            Finding(
+                "lexical-mismatch",
+                f"the lexical (word) index disagrees with the chunks ({damage})",
+                "--repair rebuilds the lexical index from the chunks",
+                repairable=True,
+            )
+        ]
+    return [
+        Finding(
+            "catalog-damaged",
+            f"the catalog file is damaged ({damage})",
+            "restore it from a backup, or move it aside and re-add your sources with "
+            "`newsdesk index add` (--repair cannot rebuild lost catalog rows)",
+            repairable=False,
+        )
+    ]
+
+
+def _repair_lexical(index: Index) -> str:
+    index.catalog.rebuild_lexical()
+    return "rebuilt the lexical index"
 
 
 def _expected(index: Index) -> dict[str, Chunk]:
@@ -298,6 +334,11 @@ def _repair_orphans(index: Index) -> str:
     return f"deleted {len(orphans)} orphan vectors"
 
 
+def _repair_store(index: Index) -> str:
+    aside = index.store.set_aside()
+    return f"moved the broken store to {aside}; " + _repair_vectors_gone(index)
+
+
 def _repair_interrupted(index: Index) -> str:
     index.recover()
     return "cleaned up the interrupted write"
@@ -331,8 +372,10 @@ def _repair_chunkless(index: Index) -> str:
     return f"chunked and embedded {len(articles)} articles"
 
 
-_EMBEDS = frozenset({"vectors-gone", "missing-vectors", "chunkless-articles"})
+_EMBEDS = frozenset({"vectors-gone", "missing-vectors", "chunkless-articles", "store-broken"})
 _REPAIRS = {
+    "store-broken": _repair_store,
+    "lexical-mismatch": _repair_lexical,
     "interrupted-rebuild": _repair_interrupted,
     "interrupted-add": _repair_interrupted,
     "vectors-gone": _repair_vectors_gone,

@@ -226,8 +226,11 @@ def _repeat_bonus(words: list[str], i: int) -> float:
 def valid_unicode(text: str) -> str:
     """`text` made encodable: bytes that were not UTF-8 (carried as surrogates, e.g. from argv)
     and lone surrogates become U+FFFD, so tokenizers and the model never see invalid text."""
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate that is not an escaped byte
-        raw = text.encode("utf-8", "surrogatepass")
-    return raw.decode("utf-8", "replace")
+    if not _SURROGATE.search(text):
+        return text
+    text = _NOT_ESCAPED_BYTE.sub("\ufffd", text)  # a lone surrogate that is not a byte
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NOT_ESCAPED_BYTE = re.compile("[\ud800-\udc7f\udd00-\udfff]")

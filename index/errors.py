@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class NewsdeskError(Exception):
     """Base class: an expected failure whose message says what happened and what to do."""
@@ -62,6 +64,17 @@ class StoreUnavailableError(NewsdeskError):
         self.reason = reason
 
 
+class StoreBrokenError(NewsdeskError):
+    """The vector store fails on its own (e.g. a write log it cannot apply after a full disk)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        super().__init__(
+            f"the vector store {where} is not working ({reason}); run "
+            "`newsdesk index check --repair` to rebuild it from the catalog"
+        )
+        self.where = where
+
+
 class IndexDamagedError(NewsdeskError):
     """The index's parts disagree (e.g. vectors gone while the catalog lists articles): answers
     from it would be silently wrong, so nothing is answered until it is repaired."""
@@ -69,3 +82,19 @@ class IndexDamagedError(NewsdeskError):
     def __init__(self, problem: str, fix: str = "run `newsdesk index check --repair`") -> None:
         super().__init__(f"the index is damaged: {problem}; {fix}")
         self.problem = problem
+
+
+class ReadOnlyError(NewsdeskError):
+    def __init__(self, folder: Path) -> None:
+        super().__init__(
+            f"the data folder {folder} is read-only: adding, removing, rebuilding and "
+            "repairing need write access to it (reading commands work as they are)"
+        )
+
+
+class DiskFullError(NewsdeskError):
+    def __init__(self, folder: Path, detail: str = "the disk is full") -> None:
+        super().__init__(
+            f"cannot write to {folder} ({detail}); free some space on its disk and run the "
+            "command again (what was committed before is intact)"
+        )

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any, Protocol
 
 from filelock import FileLock
 
@@ -40,6 +41,22 @@ class AddReport:
     chunks: int = 0
 
 
+class WriteLock(Protocol):
+    """What the index needs of its write lock (`filelock.FileLock` on one host; a catalog shared
+    by many hosts brings its own, e.g. `index.pg.AdvisoryLock`): re-entrant, `timeout` in seconds
+    (-1: wait for ever), `filelock.Timeout` when it runs out."""
+
+    timeout: float
+
+    def acquire(self, timeout: float | None = None) -> object: ...
+
+    def release(self) -> None: ...
+
+    def __enter__(self) -> object: ...
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None: ...
+
+
 class Index:
     def __init__(
         self,
@@ -50,16 +67,18 @@ class Index:
         *,
         chunk_tokens: int = 200,
         overlap: int = 1,
+        lock: WriteLock | None = None,
     ) -> None:
         self.embedder = embedder
         self.store = store
         self.catalog = catalog
-        self._lock = FileLock(str(data_dir / "write.lock"))
+        self._lock: WriteLock = lock if lock is not None else FileLock(str(data_dir / "write.lock"))
+        self.data_dir = data_dir
         self._chunk_tokens = chunk_tokens
         self._overlap = overlap
 
     @property
-    def write_lock(self) -> FileLock:
+    def write_lock(self) -> WriteLock:
         """Held by every write (and by `index check`), across processes."""
         return self._lock
 
@@ -112,7 +131,11 @@ class Index:
         )
 
     # --- writing -------------------------------------------------------------------------------
+    def _writable(self) -> None:
+        self.catalog.refuse_writes()
+
     def add(self, articles: Iterable[Article], progress: Progress | None = None) -> AddReport:
+        self._writable()
         self.check_embedder()
         report = AddReport()
         with self._lock:
@@ -130,6 +153,7 @@ class Index:
         return report
 
     def remove(self, article_id: str) -> bool:
+        self._writable()
         with self._lock:
             self._recover()
             hashes = self.catalog.hashes([article_id])
@@ -144,6 +168,7 @@ class Index:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Re-chunk and re-embed every article into a new collection, then switch atomically."""
+        self._writable()
         with self._lock:
             self._recover()
             old, new = self.catalog.get_meta("collection"), self._new_collection_name()

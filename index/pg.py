@@ -57,19 +57,25 @@ class AdvisoryLock:
         self._conn: Any = None
         self._depth = 0
 
-    def __enter__(self) -> AdvisoryLock:
+    def acquire(self, timeout: float | None = None) -> AdvisoryLock:
         if self._depth == 0:
-            self._acquire()
+            self._acquire(self.timeout if timeout is None else timeout)
         self._depth += 1
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def release(self) -> None:
         self._depth -= 1
         if self._depth == 0:
             conn, self._conn = self._conn, None
             conn.close()  # ends the session: the lock is released
 
-    def _acquire(self) -> None:
+    def __enter__(self) -> AdvisoryLock:
+        return self.acquire()
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        self.release()
+
+    def _acquire(self, timeout: float) -> None:
         import psycopg
         from filelock import Timeout
 
@@ -77,7 +83,7 @@ class AdvisoryLock:
             conn = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
         except psycopg.OperationalError as exc:
             raise unavailable(self._url, exc) from exc
-        deadline = None if self.timeout < 0 else time.monotonic() + self.timeout
+        deadline = None if timeout < 0 else time.monotonic() + timeout
         while not _locked(conn, self._key):
             if deadline is not None and time.monotonic() >= deadline:
                 conn.close()

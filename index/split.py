@@ -156,6 +156,7 @@ RULES = (
         r"^(?:[\w&'-]+(?: [\w&'-]+)?\s*[|›»/•·]\s*){2,}[\w&'-]+(?: [\w&'-]+)?$",
     ),
 )
+_DASHED = re.compile(r"^[-–—•*]\s")
 _SITE = re.compile(r"^[-–—|]\s*([A-Z][\w.&'-]*(?:\s+[\w.&'-]+){0,5})$")
 _BYLINE = re.compile(
     r"^(?:[Bb]y|[Ww]ritten by|[Ww]ords by|BY)\s+"
@@ -233,7 +234,8 @@ def _is_headline(text: str, words: list[str]) -> bool:
 def classify_page(lines: Iterable[str]) -> list[Line]:
     """Label every line, using the page as context: a short line repeated on the page and never
     followed by body text is site chrome (a site name when a `- Site` line names it). A `- Site`
-    line names a site only when the name recurs on the page; alone it is a list item. A lone
+    line names a site only when the name recurs on the page and the line is not one of a run of
+    dash lines; otherwise it is a list item. A lone
     word amid the article's text (a label, a table cell) is text, not navigation."""
     texts = list(lines)
     labelled = [classify_line(t) for t in texts]
@@ -243,8 +245,8 @@ def classify_page(lines: Iterable[str]) -> list[Line]:
         line.text for i, line in enumerate(labelled) if _next_kind(labelled, i) is Kind.BODY
     }
     for i, line in enumerate(labelled):
-        lone_site = line.kind is Kind.SITE and counts[line.value or ""] < 2
-        if lone_site or _amid_text(labelled, i):
+        list_item = line.kind is Kind.SITE and (counts[line.value or ""] < 2 or _in_list(texts, i))
+        if list_item or _amid_text(labelled, i):
             labelled[i] = Line(Kind.BODY, line.text)
         elif line.kind not in (Kind.HEADLINE, Kind.JUNK) or counts[line.text] < 2:
             continue
@@ -253,6 +255,13 @@ def classify_page(lines: Iterable[str]) -> list[Line]:
         elif line.text not in heads_body:
             labelled[i] = Line(Kind.JUNK, line.text, hard=line.hard)
     return labelled
+
+
+def _in_list(texts: list[str], i: int) -> bool:
+    """Whether the nearest non-blank line above or below line `i` is a dash line too."""
+    above = next((t for t in reversed(texts[:i]) if t), "")
+    below = next((t for t in texts[i + 1 :] if t), "")
+    return bool(_DASHED.match(above) or _DASHED.match(below))
 
 
 def _amid_text(labelled: list[Line], i: int) -> bool:
@@ -334,7 +343,7 @@ def split_lines(
     labelled = classify_page(line.strip() for line in lines)
     for i in hard_headlines:
         labelled[i] = Line(Kind.HEADLINE, labelled[i].text)
-    drafts = _segment(labelled, hard_headlines)
+    drafts = _attach_untitled(_segment(labelled, hard_headlines))
     articles: list[Article] = []
     for draft in drafts:
         article = _finish(
@@ -370,6 +379,8 @@ def _segment(labelled: list[Line], hard_headlines: frozenset[int]) -> list[_Draf
         elif kind is Kind.HEADLINE and not cur.paras and not (fixed and i not in hard_headlines):
             cur.headline, fixed = line.text, i in hard_headlines
             hard = False  # boilerplate above a headline separated nothing
+        elif kind is Kind.HEADLINE and line.text == cur.headline and i not in hard_headlines:
+            continue  # the article's own title repeated (pages print it twice): no new article
         elif kind is Kind.HEADLINE and not (hard or i in hard_headlines or _opens(labelled, i)):
             cur.paras.append(line.text)  # a subheading inside the article
         elif kind is Kind.HEADLINE or hard or (not cur.paras and cur.headline is None):
@@ -384,6 +395,22 @@ def _segment(labelled: list[Line], hard_headlines: frozenset[int]) -> list[_Draf
             hard = False
     drafts.append(cur)
     return drafts
+
+
+def _attach_untitled(drafts: list[_Draft]) -> list[_Draft]:
+    """A block without a headline after an article is not a new article (a new article needs a
+    headline): a long one continues the article above, a short one (a footer's small print) is
+    dropped. Only a page's first block may be an untitled article."""
+    kept: list[_Draft] = []
+    for draft in drafts:
+        if not draft.paras and draft.headline is None:
+            continue
+        if draft.headline is None and kept:
+            if sum(len(p.split()) for p in draft.paras) >= _MIN_UNTITLED_WORDS:
+                kept[-1].paras.extend(draft.paras)
+            continue
+        kept.append(draft)
+    return kept
 
 
 def _opens(labelled: list[Line], i: int) -> bool:

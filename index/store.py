@@ -12,16 +12,18 @@ commits a batch only after its vectors are stored) and the next call reconnects.
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from index.errors import StoreUnavailableError
+from index.errors import DiskFullError, NewsdeskError, StoreBrokenError, StoreUnavailableError
 from index.models import Chunk
 
 if TYPE_CHECKING:
@@ -115,7 +117,8 @@ class ChunkStore:
     @contextmanager
     def _outage(self) -> Iterator[None]:
         if not self._url:
-            yield
+            with self._local_failure():
+                yield
             return
         import httpx
         from chromadb.errors import ChromaError
@@ -128,6 +131,41 @@ class ChunkStore:
             self.refresh()  # the next call reconnects
             log.info("chroma server failed url=%s error=%r", self._url, exc)
             raise StoreUnavailableError(self._url, self._reason(exc)) from exc
+
+    @contextmanager
+    def _local_failure(self) -> Iterator[None]:
+        """The embedded store's failures as one clear error: a full disk, or a store that no
+        longer works (e.g. a write log it cannot apply after a full disk; `index check
+        --repair` rebuilds it from the catalog)."""
+        try:
+            yield
+        except (MissingCollectionError, NewsdeskError):
+            raise
+        except Exception as exc:
+            text = str(exc).lower()
+            if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DiskFullError(self._path.parent, exc.strerror or "no space") from exc
+            if any(w in text for w in ("no space", "disk is full", "disk full", "disk i/o")):
+                raise DiskFullError(self._path.parent) from exc
+            if _is_not_found(exc) or type(exc).__name__ not in ("InternalError", "ChromaError"):
+                raise
+            log.info("embedded chroma failed path=%s error=%r", self._path, exc)
+            raise StoreBrokenError(str(self._path), _short(exc)) from exc
+
+    @property
+    def remote(self) -> bool:
+        """A Chroma server (not ours to move or delete), rather than the embedded store."""
+        return bool(self._url)
+
+    def set_aside(self) -> Path | None:
+        """Move a broken embedded store's folder aside (kept, renamed) so a fresh one can be
+        built from the catalog; None for a server store (which is not ours to move)."""
+        if self._url or not self._path.exists():
+            return None
+        self.refresh()
+        aside = self._path.with_name(f"chroma.broken-{int(time.time())}")
+        self._path.rename(aside)
+        return aside
 
     def _reason(self, exc: BaseException) -> str:
         import httpx

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from index.catalog import Catalog
 from index.catalog_sqlite import SqliteCatalog
 from index.embed import Embedder, build_embedder
-from index.indexer import Index
+from index.indexer import Index, WriteLock
 from index.retrieve import RetrievalConfig, Retriever
 from index.store import ChunkStore
 from newsdesk.settings import Settings
@@ -67,14 +68,15 @@ class App:
     @cached_property
     def index(self) -> Index:
         s = self.settings
-        s.data_dir.mkdir(parents=True, exist_ok=True)
+        catalog, lock = build_catalog(s)
         return Index(
             s.data_dir,
             self.embedder,
-            ChunkStore(s.data_dir, s.chroma_url),
-            SqliteCatalog(s.data_dir / "catalog.sqlite3"),
+            ChunkStore(s.data_dir, s.chroma_url, timeout=s.chroma_timeout),
+            catalog,
             chunk_tokens=s.chunk_tokens,
             overlap=s.chunk_overlap,
+            lock=lock,
         )
 
     @cached_property
@@ -94,17 +96,33 @@ class App:
         return build_desk(self.settings, self.index, self.retriever, lambda: self.model)
 
 
+def build_catalog(settings: Settings) -> tuple[Catalog, WriteLock | None]:
+    """The shared PostgreSQL catalog (with its cross-host write lock), else the SQLite file."""
+    if settings.catalog_url:
+        from index.catalog_pg import PostgresCatalog
+        from index.pg import AdvisoryLock
+
+        return PostgresCatalog(settings.catalog_url), AdvisoryLock(settings.catalog_url)
+    return SqliteCatalog(settings.data_dir / "catalog.sqlite3"), None
+
+
 def build_model(settings: Settings) -> ChatModel:
-    """A llama.cpp server when one is configured, else the GGUF in process."""
-    from bot.engine.model import LlamaCppModel, LlamaServerModel, default_model_path
+    """An OpenAI-compatible server when one is configured, else the GGUF in process."""
+    from bot.engine.model import LlamaCppModel, default_model_path
 
     if settings.llama_server_url:
-        return LlamaServerModel(
-            settings.llama_server_url,
-            n_ctx=settings.n_ctx,
-            temperature=settings.temperature,
-            seed=settings.seed,
-            timeout=120.0,
+        from bot.engine.server_model import ServerConfig, ServerModel
+
+        return ServerModel(
+            ServerConfig(
+                settings.llama_server_url,
+                n_ctx=settings.n_ctx,
+                temperature=settings.temperature,
+                seed=settings.seed,
+                model=settings.llama_server_model,
+                timeout=settings.llama_server_timeout,
+                retries=settings.llama_server_retries,
+            )
         )
     path = settings.model_path or default_model_path()
     log.info("loading model path=%s n_ctx=%d", path, settings.n_ctx)
@@ -127,7 +145,9 @@ def build_desk(
     from bot.worker import Worker
 
     answers = AnswerService(retriever, model, max_tokens=settings.max_tokens)
-    summaries = Summariser(index.catalog, model, max_tokens=settings.max_tokens)
+    summaries = Summariser(
+        index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
+    )
     return Desk(index, answers, summaries, Worker(settings.queue_size), lambda: model().name)
 
 

@@ -12,10 +12,11 @@ import typer
 from bot.conversation import check_question
 from bot.types import Answer
 from newsdesk.app import App, configure_logging
-from newsdesk.console import err, fail, guarded, load_settings, print_json
+from newsdesk.console import GuardedGroup, err, fail, guarded, load_settings, print_json
 from newsdesk.index_cli import index_app
 
 app = typer.Typer(
+    cls=GuardedGroup,
     help="Newsdesk: answers questions about your news articles, with citations, on your machine.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -26,7 +27,12 @@ app.add_typer(index_app, name="index")
 def _app() -> App:
     settings = load_settings()
     configure_logging(settings)
-    return App(settings)
+    app = App(settings)
+    guarded(lambda: app.index)  # a damaged, missing or unreadable catalog is one line here
+    return app
+
+
+SOURCE_KEYS = ("n", "article_id", "title", "source", "url", "score", "quote")
 
 
 def answer_json(answer: Answer) -> dict[str, object]:
@@ -36,7 +42,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "answer": answer.text,
         "grounded": answer.grounded,
         "citations": list(answer.citations),
-        "sources": [asdict(s) for s in answer.sources],
+        "sources": [{k: asdict(s)[k] for k in SOURCE_KEYS} for s in answer.sources],
     }
 
 

@@ -6,12 +6,13 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import NoReturn, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperGroup
 
 from index.errors import NewsdeskError
 from newsdesk.settings import Settings
@@ -42,6 +43,17 @@ def guarded(fn: Callable[[], T]) -> T:
         return fn()
     except NewsdeskError as exc:
         fail(str(exc))
+
+
+class GuardedGroup(TyperGroup):
+    """The CLI's command group: an expected Newsdesk error raised anywhere in any command (a
+    server down while the app is being built, say) is one clear line and exit code 1."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors its own click: its Context type
+        try:
+            return super().invoke(ctx)
+        except NewsdeskError as exc:
+            fail(str(exc))
 
 
 def print_json(data: object) -> None:

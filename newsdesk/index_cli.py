@@ -25,7 +25,9 @@ out = Console(soft_wrap=True)
 def _app(*, writes: bool = False) -> App:
     settings = load_settings()
     configure_logging(settings)
-    return build_indexing_app(settings) if writes else App(settings)
+    app = build_indexing_app(settings) if writes else App(settings)
+    guarded(lambda: app.index)  # a damaged, missing or unreadable catalog is one line here
+    return app
 
 
 @index_app.command("add")
@@ -68,7 +70,7 @@ def add(
 @index_app.command("list")
 def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List the indexed articles, most recently indexed first."""
-    records = _app().index.catalog.records()
+    records = guarded(lambda: _app().index.catalog.records())
     if as_json:
         keys = (
             "article_id",
@@ -90,6 +92,36 @@ def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON
     out.print(table)
 
 
+_SHOWN = ("article_id", "title", "source", "url", "site", "byline", "published", "text")
+
+
+@index_app.command("show")
+def show(
+    article_id: str = typer.Argument(..., help="An id from `newsdesk index list`."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Show one indexed article as it was kept: cleaned title, metadata, full text and chunks."""
+    catalog = _app().index.catalog
+    article = guarded(lambda: catalog.article(article_id))
+    if article is None:
+        fail(f"no indexed article has id {article_id!r}; `newsdesk index list` shows them")
+    chunks = guarded(lambda: catalog.article_chunks(article_id))
+    data: dict[str, Any] = {key: getattr(article, key) for key in _SHOWN}
+    data["chunks"] = [{"chunk_id": c.chunk_id, "text": c.text} for c in chunks]
+    if as_json:
+        print_json(data)
+        return
+    # article text is data: printed without rich markup, so "[red]" in a page stays literal
+    out.print(article.title, style="bold", markup=False, highlight=False)
+    for key in ("article_id", "source", "url", "site", "byline", "published"):
+        if data[key]:
+            out.print(f"{key:>10}: {data[key]}", markup=False, highlight=False)
+    out.print(f"\n{article.text}\n", markup=False, highlight=False)
+    for chunk in chunks:
+        out.print(f"--- chunk {chunk.chunk_id}", style="dim", markup=False, highlight=False)
+        out.print(chunk.text, markup=False, highlight=False)
+
+
 @index_app.command("remove")
 def remove(article_id: str = typer.Argument(..., help="An id from `newsdesk index list`.")) -> None:
     """Remove one article and its chunks."""
@@ -105,7 +137,7 @@ def rebuild() -> None:
     The old index keeps answering until the new one is complete.
     """
     app = _app(writes=True)
-    total = app.index.catalog.counts()[0]
+    total = guarded(lambda: app.index.catalog.counts()[0])
     with progress_bar() as progress:
         task = progress.add_task("re-embedding", total=total)
         chunks = guarded(lambda: app.index.rebuild(progress=lambda n: progress.advance(task, n)))
@@ -115,7 +147,7 @@ def rebuild() -> None:
 @index_app.command("stats")
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the size of the index and which embedder built it."""
-    s = _app().index.stats()
+    s = guarded(lambda: _app().index.stats())
     data: dict[str, object] = {
         "articles": s.articles,
         "chunks": s.chunks,

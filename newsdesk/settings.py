@@ -54,6 +54,15 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="Use a Chroma server (http://host:port) instead of the embedded store."
     )
+    chroma_timeout: float = Field(
+        60.0, gt=0, le=3600, description="Seconds a Chroma server may take to answer a request."
+    )
+    catalog_url: str | None = Field(
+        None,
+        description="Keep the catalog and lexical index in PostgreSQL "
+        "(postgresql://user:password@host:port/db), shared by every host, instead of a "
+        "SQLite file in the data dir.",
+    )
     max_source_bytes: int = Field(
         10_000_000, ge=1_000, le=1_000_000_000, description="Largest file or download accepted."
     )
@@ -79,7 +88,18 @@ class Settings(BaseSettings):
         None, description="A GGUF chat model; empty = the bundled SmolLM2-135M-Instruct."
     )
     llama_server_url: str | None = Field(
-        None, description="Use a llama.cpp server (http://host:port) instead of in-process."
+        None,
+        description="Generate with an OpenAI-compatible server (http://host:port: "
+        "llama-cpp-python, llama.cpp's llama-server, vLLM, Ollama) instead of in-process.",
+    )
+    llama_server_model: str = Field(
+        "", description="The model name sent to that server (vLLM and Ollama need one)."
+    )
+    llama_server_timeout: float = Field(
+        120.0, gt=0, le=3600, description="Seconds that server may stay silent mid-answer."
+    )
+    llama_server_retries: int = Field(
+        3, ge=0, le=10, description="Retries, with backoff, when that server is busy (429/503)."
     )
     n_ctx: int = Field(2048, ge=512, le=131072, description="Model context window in tokens.")
     n_threads: int = Field(0, ge=0, le=256, description="Generation threads; 0 = all cores.")
@@ -90,6 +110,10 @@ class Settings(BaseSettings):
         8, ge=1, le=1000, description="Questions waiting for the model before 'busy'."
     )
     max_question_chars: int = Field(500, ge=20, le=4000, description="Longest question accepted.")
+    summary_mode: Literal["extractive", "model"] = Field(
+        "extractive",
+        description="Summaries: the article's lead sentences, cited; or written by the model.",
+    )
 
     # --- discord -----------------------------------------------------------------------------
     discord_token: SecretStr | None = Field(None, description="The bot token (secret).")
@@ -131,4 +155,11 @@ class Settings(BaseSettings):
     def _http_url(cls, value: str | None) -> str | None:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https:// (or be empty)")
+        return value or None
+
+    @field_validator("catalog_url")
+    @classmethod
+    def _postgres_url(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("postgresql://", "postgres://")):
+            raise ValueError("must start with postgresql:// (or be empty)")
         return value or None

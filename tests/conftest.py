@@ -32,11 +32,13 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     params=[
         pytest.param("embedded"),
         pytest.param("chroma-server", marks=[pytest.mark.slow, pytest.mark.server]),
+        pytest.param("servers", marks=[pytest.mark.slow, pytest.mark.server]),
     ]
 )
 def every_store(request: pytest.FixtureRequest) -> str:
     """Opt in with `pytestmark = pytest.mark.usefixtures("every_store")`: the module's tests then
-    run on each store (`settings` below points at it): embedded, and a real Chroma server."""
+    run on each store (`settings` below points at it): embedded Chroma + SQLite catalog, a real
+    Chroma server, and a Chroma server + a PostgreSQL catalog (the many-hosts shape)."""
     return str(request.param)
 
 
@@ -45,11 +47,14 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """Fast settings: a fresh data dir and the hashing embedder."""
     settings = Settings(data_dir=tmp_path / "data", embedder="hashing", min_relevance=0.1)
     store = request.getfixturevalue("every_store") if "every_store" in request.fixturenames else ""
-    if store == "chroma-server":
-        settings = settings.model_copy(
-            update={"chroma_url": request.getfixturevalue("chroma_server").url}
-        )
-    return settings
+    update: dict[str, object] = {}
+    if store in ("chroma-server", "servers"):
+        update["chroma_url"] = request.getfixturevalue("chroma_server").url
+    if store == "servers":
+        from tests.servers import new_database
+
+        update["catalog_url"] = new_database(request.getfixturevalue("postgres_server"))
+    return settings.model_copy(update=update)
 
 
 @pytest.fixture

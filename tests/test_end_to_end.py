@@ -21,15 +21,22 @@ pytestmark = pytest.mark.slow
     scope="module", params=["embedded", pytest.param("servers", marks=pytest.mark.server)]
 )
 def runner(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> CliRunner:
-    """The CLI on the embedded stores, and on a real Chroma server."""
+    """The CLI on the embedded stores and the model in process; and with all three servers at
+    once: the index on a Chroma server + a PostgreSQL catalog, answers from a llama.cpp server."""
     data = tmp_path_factory.mktemp("e2e") / "data"
     env = {"NEWSDESK_DATA_DIR": str(data)}
     if request.param == "servers":
+        from tests.servers import new_database
+
         env["NEWSDESK_CHROMA_URL"] = request.getfixturevalue("chroma_server").url
+        env["NEWSDESK_CATALOG_URL"] = new_database(request.getfixturevalue("postgres_server"))
+        env["NEWSDESK_LLAMA_SERVER_URL"] = request.getfixturevalue("llama_server").url
     runner = CliRunner(env=env)
     result = runner.invoke(app, ["index", "add", str(ROOT / "samples" / "articles")])
     assert result.exit_code == 0, result.stderr
-    assert (data / "chroma").exists() == (request.param == "embedded")
+    local = request.param == "embedded"  # nothing of the index on this host with the servers
+    assert (data / "chroma").exists() == local
+    assert (data / "catalog.sqlite3").exists() == local
     return runner
 
 
@@ -78,3 +85,11 @@ def test_chat_answers_in_the_terminal(runner: CliRunner, tmp_path: Path) -> None
     result = runner.invoke(app, ["chat"], input="How much did the tram line cost?\n/quit\n")
     assert result.exit_code == 0, result.stderr
     assert "[1]" in result.stdout
+
+
+def test_the_servers_wrote_the_answers(runner: CliRunner, request: pytest.FixtureRequest) -> None:
+    """With the servers, generation happened on the llama.cpp server (its access log)."""
+    if "servers" not in request.node.callspec.id:
+        pytest.skip("the embedded run has no server")
+    server = request.getfixturevalue("llama_server")
+    assert "POST /v1/chat/completions" in server.log.read_text(errors="replace")

@@ -6,12 +6,12 @@ history and runs this off the event loop behind the model queue.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 
 from bot.engine.coverage import best_sentences, covers
 from bot.engine.grounding import NOT_COVERED, Numbered, verify
 from bot.engine.model import ChatModel, TextCallback
+from bot.engine.text import defuse
 from bot.types import Answer, Source, Turn
 from index.models import Retrieved
 from index.retrieve import Retriever
@@ -19,10 +19,6 @@ from prompts import render
 
 # Answers are one or two sentences: a blank line means the model has started to ramble or loop.
 ANSWER_STOP = ("\n\n",)
-# Chat-template markers and citation look-alikes in article text could forge structure.
-_FORGERY = re.compile(
-    r"<\|[^|>]{1,40}\|>|\[(\d{1,2})\]|^\s*(system|assistant|user)\s*:", re.I | re.M
-)
 
 
 class AnswerService:
@@ -83,26 +79,21 @@ def number_sources(hits: Sequence[Retrieved], question: str) -> Numbered:
             Source(
                 n=n,
                 article_id=hit.article.article_id,
-                title=hit.article.title,
+                title=defuse(hit.article.title),
                 source=hit.article.source,
                 url=hit.article.url,
                 score=hit.score,
-                quote=quote[0][1] if quote else texts[0][:300],
+                quote=quote[0][1] if quote else defuse(texts[0][:300]),
+                site=hit.article.site,
+                published=hit.article.published,
             )
         )
     return Numbered(tuple(sources), tuple(passages))
 
 
-def sanitise(text: str) -> str:
-    """Article text is data: defuse chat-template markers, role labels and fake citations."""
-    return _FORGERY.sub(lambda m: f"({m.group(1)})" if m.group(1) else "", text)
-
-
 def _sources_block(numbered: Numbered) -> str:
     titles = {s.n: s.title for s in numbered.sources}
-    return "\n\n".join(
-        f"[{n}] {sanitise(titles[n])}\n{sanitise(text)}" for n, text in numbered.passages
-    )
+    return "\n\n".join(f"[{n}] {titles[n]}\n{defuse(text)}" for n, text in numbered.passages)
 
 
 def _history_block(turns: Sequence[Turn]) -> str:

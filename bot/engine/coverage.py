@@ -13,7 +13,18 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from bot.engine.text import NAME_TERM, QUESTION_WORDS, answer_kind, asking, new_facts, normal, stems
+from bot.engine.text import (
+    NAME_TERM,
+    QUESTION_WORDS,
+    answer_kind,
+    asking,
+    defuse,
+    isolate_markers,
+    new_facts,
+    normal,
+    planted,
+    stems,
+)
 from index.chunk import sentence_spans
 from index.models import Retrieved
 
@@ -91,17 +102,21 @@ def best_sentences(question: str, passages: Sequence[str], limit: int = 2) -> li
 
     Scored by the question's words they share (stemmed), a bonus for holding a new fact of the
     kind asked for (an amount for "how much", a name for "who"), and a small preference for
-    earlier passages (retrieval rank).
+    earlier passages (retrieval rank). Sentences carrying injection marks are skipped, and the
+    ones returned are defused: they are shown to users as quotes.
     """
     wanted = stems(question)
     kind = answer_kind(question)
     scored: list[tuple[float, int, str]] = []
     for rank, passage in enumerate(passages):
+        passage = isolate_markers(passage)
         for start, end in sentence_spans(passage):
             sentence = passage[start:end]
+            if planted(sentence):  # an injected instruction is never quoted as an answer
+                continue
             score = _overlap(wanted, stems(sentence)) - 0.15 * rank
             if kind is not None and new_facts(kind, sentence, question):
                 score += 1.5
             scored.append((score, rank, sentence))
     scored.sort(key=lambda s: -s[0])
-    return [(rank, sentence) for _, rank, sentence in scored[:limit]]
+    return [(rank, defuse(sentence)) for _, rank, sentence in scored[:limit]]

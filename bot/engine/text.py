@@ -113,3 +113,82 @@ def new_facts(kind: str, text: str, question: str) -> set[str]:
     """Facts of `kind` in `text` that the question doesn't already state."""
     asked = question.lower()
     return {f for f in facts_of_kind(kind, text) if f not in asked}
+
+
+# --- article text is data -----------------------------------------------------------------------
+# What in an article could pass for structure of ours: chat-template markers, role labels, banner
+# headings and citation look-alikes. `defuse` neutralises them wherever article text leaves the
+# engine (the prompt, quotes, summaries, source lines); `planted` flags a sentence carrying them,
+# which is never quoted as an answer.
+_CHAT_MARKER = re.compile(
+    r"<\|[^|>]{1,40}\|>|</?(?:s|im_start|im_end|system|assistant|user)>|\[/?INST\]", re.I
+)
+_ROLE_LABEL = re.compile(
+    r"(?<![\w-])(?:system|assistant|user|developer|human|ai|model)\s*:(?!//)", re.I
+)
+_BANNER = re.compile(r"#{2,}|={3,}|\*{3,}|-{4,}")
+_CITATION_LIKE = re.compile(r"\[(\d{1,3})\]")
+_CITATION_RUN = re.compile(r"\[\d{1,3}\](?:\s*\[\d{1,3}\])+")
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget)\s+(?:all\s+|any\s+)?(?:the\s+)?(?:previous|prior|above|"
+    r"earlier)\s+(?:instructions?|prompts?|messages?)\b|\b(?:system|admin)\s+override\b|"
+    r"\byou are now\b|\bnew instructions?\b",
+    re.I,
+)
+
+
+def defuse(text: str) -> str:
+    """`text` with chat markers, role labels and banners removed and citation look-alikes
+    ("[3]") turned into plain parentheses ("(3)"), so no article can forge our structure."""
+    text = _CHAT_MARKER.sub("", text)
+    text = _ROLE_LABEL.sub("", text)
+    text = _BANNER.sub("", text)
+    text = _CITATION_LIKE.sub(r"(\1)", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def isolate_markers(text: str) -> str:
+    """`text` with a line break before every chat marker, role label and banner, so sentence
+    splitting keeps them out of the honest sentence before them."""
+    for pattern in (_CHAT_MARKER, _ROLE_LABEL, _BANNER):
+        text = pattern.sub(lambda m: "\n" + m.group(), text)
+    return text
+
+
+def planted(sentence: str) -> bool:
+    """Whether a sentence carries what an injected instruction looks like (a role label, a chat
+    marker, a banner, a run of citation look-alikes, "ignore previous instructions")."""
+    return any(
+        pattern.search(sentence)
+        for pattern in (_CHAT_MARKER, _ROLE_LABEL, _BANNER, _CITATION_RUN, _INSTRUCTION)
+    )
+
+
+# --- numbers, in digits or in words ---------------------------------------------------------------
+_SMALL = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_WORD_VALUES = {w: n for n, w in enumerate(_SMALL)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+_NUMBER_WORD = re.compile(
+    rf"\b(?:({'|'.join(_TENS)})(?:[\s-]+({'|'.join(_SMALL[1:10])}))?|({'|'.join(_SMALL)})|"
+    r"(dozen))(?:\s+(hundred|thousand))?\b",
+    re.I,
+)
+# Too common as words to be facts ("one of the", "no one"); as digits they still count.
+_NOT_FACTS = frozenset({"zero", "one"})
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers `text` states, as digit strings: "1,200" → "1200", "eight" → "8",
+    "twenty-five" → "25", "a dozen" → "12", "three hundred" → "300"."""
+    found = {n.replace(",", "") for n in NUMBER.findall(text)}
+    for match in _NUMBER_WORD.finditer(text):
+        tens, unit, small, dozen, scale = (g.lower() if g else g for g in match.groups())
+        if small in _NOT_FACTS and not scale:
+            continue
+        value = 12 if dozen else _WORD_VALUES[tens or small] + (_WORD_VALUES[unit] if unit else 0)
+        value *= {"hundred": 100, "thousand": 1000}.get(scale or "", 1)
+        found.add(str(value))
+    return found

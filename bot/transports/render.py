@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.types import Source
 from index.models import ArticleRecord
@@ -89,15 +89,34 @@ def _cut_point(text: str, limit: int) -> int:
     return limit
 
 
+def member_link(url: str | None) -> str | None:
+    """The article's link if it is a web address; anything else (a server path) is never shown."""
+    if url and re.match(r"https?://[^\s<>]+$", url.strip(), re.IGNORECASE):
+        return url.strip()
+    return None
+
+
+def provenance(site: str | None, published: str | None) -> str:
+    """`Site, 2025-06-14`: who published the article and when, as far as known."""
+    date = (published or "").strip()
+    if re.match(r"\d{4}-\d{2}-\d{2}", date):
+        date = date[:10]
+    parts = [p for p in (" ".join((site or "").split()), date) if p]
+    return truncate(", ".join(parts), 80)
+
+
+def source_label(title: str, site: str | None, published: str | None) -> str:
+    """`Title — Site, date`: what members see of an article (never where it was indexed from)."""
+    label = truncate(" ".join(title.split()) or "(untitled)", 200)
+    origin = provenance(site, published)
+    return f"{label} — {origin}" if origin else label
+
+
 def format_source_line(source: Source) -> str:
-    """`[n] Title — source <url>`: one source, links wrapped in <> so they do not unfurl."""
-    title = truncate(" ".join(source.title.split()) or "(untitled)", 200)
-    line = f"**[{source.n}]** {title}"
-    origin = truncate(source.source, 80) if source.source and source.source != source.url else ""
-    if origin:
-        line += f" — {origin}"
-    if source.url:
-        line += f"\n<{source.url}>"
+    """`**[n]** Title — Site, date` and its link on the next line, wrapped in <> (no unfurl)."""
+    line = f"**[{source.n}]** {source_label(source.title, source.site, source.published)}"
+    if link := member_link(source.url):
+        line += f"\n<{link}>"
     return neutralise_mentions(line)
 
 
@@ -105,8 +124,9 @@ def format_sources_text(sources: Sequence[Source]) -> str:
     """The sources as plain lines, for the terminal (no Markdown)."""
     lines = []
     for s in sources:
-        where = f" <{s.url}>" if s.url else (f" ({s.source})" if s.source else "")
-        lines.append(f"[{s.n}] {' '.join(s.title.split())}{where}")
+        link = member_link(s.url)
+        label = source_label(s.title, s.site, s.published)
+        lines.append(f"[{s.n}] {label}" + (f" <{link}>" if link else ""))
     return "\n".join(lines)
 
 
@@ -173,8 +193,9 @@ def format_articles(records: Iterable[ArticleRecord]) -> str:
     """Recently indexed articles, one line each."""
     lines = []
     for i, r in enumerate(records, 1):
-        link = f" <{r.url}>" if r.url else ""
-        lines.append(f"{i}. {truncate(' '.join(r.title.split()), 150)} — {r.source}{link}")
+        url = member_link(r.url)
+        link = f" <{url}>" if url else ""
+        lines.append(f"{i}. {source_label(truncate(r.title, 150), r.site, r.published)}{link}")
     return neutralise_mentions("\n".join(lines)) if lines else "Nothing is indexed yet."
 
 
@@ -182,23 +203,3 @@ def format_about(info: Mapping[str, object]) -> str:
     """`key: value` lines for /about."""
     lines = [f"{key.replace('_', ' ')}: {value}" for key, value in info.items()]
     return neutralise_mentions(truncate("\n".join(lines), MESSAGE_LIMIT))
-
-
-@dataclass
-class Preview:
-    """What a message shows while an answer streams in: the text so far, cut to one message."""
-
-    limit: int = MESSAGE_LIMIT
-    marker: str = " ▌"
-    shown: str = field(default="", init=False)
-
-    def render(self, text: str) -> str | None:
-        """The preview for `text`, or None when it would show nothing new."""
-        body = neutralise_mentions(text.strip())
-        if not body:
-            return None
-        preview = truncate(body, self.limit - len(self.marker)) + self.marker
-        if preview == self.shown:
-            return None
-        self.shown = preview
-        return preview

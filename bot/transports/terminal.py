@@ -12,10 +12,13 @@ from typing import TextIO
 
 from bot.conversation import Conversation, describe_error
 from bot.desk import DeskAPI
+from bot.transports.progress import Progress
 from bot.transports.render import format_about, format_articles, format_sources_text
 from bot.types import Outcome
 
 log = logging.getLogger(__name__)
+
+CLEAR_LINE = "\x1b[2K"
 
 HELP = """Ask a question about the indexed news, or:
   /summarise ARTICLE   summarise one article (its id or title)
@@ -26,32 +29,40 @@ HELP = """Ask a question about the indexed news, or:
 
 
 class Printer:
-    """Prints streamed text as it grows; the final text is printed again only if it changed."""
+    """Shows progress while a request waits and runs, then the checked text once.
 
-    def __init__(self, out: TextIO) -> None:
+    The model's draft is never printed (see `bot.transports.progress`). On a terminal the status
+    is one line rewritten in place and cleared before the result; into a pipe or file, a status
+    line is printed only when the request moves (a new queue place, writing begins).
+    """
+
+    def __init__(self, out: TextIO, task: str = "answer") -> None:
         self.out = out
+        self.progress = Progress(task)
+        self.live = out.isatty()
         self.shown = ""
+        self.phase: tuple[str, int] | None = None
 
     def on_text(self, text: str) -> None:
-        if text.startswith(self.shown):
-            self.out.write(text[len(self.shown) :])
-            self.shown = text
-            self.out.flush()
+        self._show(self.progress.writing(text), ("writing", 0))
 
     def on_queued(self, ahead: int) -> None:
-        self.out.write(f"(waiting: {ahead} question(s) ahead)\n")
+        self._show(self.progress.queued(ahead), ("queued", ahead))
+
+    def _show(self, status: str, phase: tuple[str, int]) -> None:
+        if self.live:
+            if status != self.shown:
+                self.out.write(f"\r{CLEAR_LINE}{status}")
+        elif phase != self.phase:
+            self.out.write(status + "\n")
+        self.shown, self.phase = status, phase
         self.out.flush()
 
     def finish(self, outcome: Outcome) -> None:
+        if self.live and self.shown:
+            self.out.write(f"\r{CLEAR_LINE}")
         text = outcome.text.strip()
-        if outcome.error:
-            self.out.write(("\n" if self.shown else "") + f"error: {text}\n")
-        elif self.shown.strip() != text:
-            if self.shown:  # the draft failed the checks: say so before the checked text
-                self.out.write("\n\n(the draft above is not supported by the sources; instead:)\n")
-            self.out.write(text + "\n")
-        else:
-            self.out.write("\n")
+        self.out.write(f"error: {text}\n" if outcome.error else text + "\n")
         for warning in outcome.warnings:
             self.out.write(warning + "\n")
         if outcome.sources:
@@ -66,7 +77,7 @@ async def _command(conversation: Conversation, line: str, out: TextIO) -> bool:
     if name in ("/quit", "/exit"):
         return False
     if name in ("/summarise", "/summarize") and arg.strip():
-        printer = Printer(out)
+        printer = Printer(out, task="summary")
         printer.finish(
             await conversation.summarise(arg, on_text=printer.on_text, on_queued=printer.on_queued)
         )

@@ -14,30 +14,47 @@ from index.lookup import best_match, matching_titles
 from index.models import ArticleRecord
 
 
-def record(article_id: str, title: str, url: str | None = None, when: float = 0.0) -> ArticleRecord:
+def record(
+    article_id: str,
+    title: str,
+    url: str | None = None,
+    when: float = 0.0,
+    *,
+    site: str | None = None,
+    published: str | None = None,
+) -> ArticleRecord:
     return ArticleRecord(
         article_id=article_id,
         title=title,
-        source=url or f"samples/{article_id}.txt",
+        source=url or f"/srv/newsdesk/samples/{article_id}.txt",
         url=url,
-        site=None,
+        site=site,
         byline=None,
-        published=None,
+        published=published,
         content_hash="0" * 64,
         chunks=3,
         indexed_at=when,
     )
 
 
-def source(n: int, title: str = "Rates rise", url: str | None = None) -> Source:
+def source(
+    n: int,
+    title: str = "Rates rise",
+    url: str | None = None,
+    *,
+    site: str | None = "Example News",
+    published: str | None = None,
+) -> Source:
     return Source(
         n=n,
         article_id=f"a{n}",
         title=title,
-        source="example.org",
+        source=f"/srv/newsdesk/articles/{n}.md",
         url=url or f"https://example.org/{n}",
         score=0.8,
         quote="quoted passage",
+        site=site,
+        published=published,
     )
 
 
@@ -68,8 +85,9 @@ Reply = Answer | Summary | BaseException
 class FakeDesk:
     """Replies are taken in order from `replies`; an exception in the queue is raised instead.
 
-    With `stream=True` the reply text is fed to `on_text` word by word, `delay` seconds apart in
-    total; `queued_ahead` is reported through `on_queued` first when it is not zero.
+    With `stream=True` the reply text (or `draft`, a model draft the checks then replaced) is
+    fed to `on_text` word by word, `delay` seconds apart in total; a non-zero `queued_ahead` is
+    counted down through `on_queued` first, to 0 when its turn comes (as `Worker` does).
     """
 
     replies: deque[Reply] = field(default_factory=deque)
@@ -78,6 +96,7 @@ class FakeDesk:
     delay: float = 0.0
     stream: bool = False
     queued_ahead: int = 0
+    draft: str | None = None
     calls: list[Call] = field(default_factory=list)
 
     def script(self, *replies: Reply) -> FakeDesk:
@@ -88,8 +107,10 @@ class FakeDesk:
         self, text: str, on_text: TokenCallback | None, on_queued: QueuedCallback | None
     ) -> None:
         if self.queued_ahead and on_queued is not None:
-            on_queued(self.queued_ahead)
-        words = text.split(" ")
+            for ahead in range(self.queued_ahead, -1, -1):
+                on_queued(ahead)
+                await asyncio.sleep(self.delay / 4)
+        words = (self.draft or text).split(" ")
         steps = len(words) if self.stream else 1
         for i in range(steps):
             await asyncio.sleep(self.delay / steps)

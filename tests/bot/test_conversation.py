@@ -105,3 +105,21 @@ async def test_summarise_shows_the_article_as_its_source() -> None:
     desk.summarise.assert_awaited_once_with("id1", None, None)  # type: ignore[attr-defined]
     assert outcome.text == "It says things."
     assert [s.title for s in outcome.sources] == ["Title"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "checked"),
+    [
+        ("How much did the tram \udcff cost?", "How much did the tram \ufffd cost?"),
+        ("Lone \ud800 surrogate?", "Lone \ufffd surrogate?"),
+        ("caf\udce9 prices?", "caf\ufffd prices?"),
+    ],
+)
+def test_an_undecodable_question_is_answered_after_replacing(raw: str, checked: str) -> None:
+    assert check_question(raw, 500) == checked
+    checked.encode("utf-8")  # the model and the tokenizers can take it
+
+
+def test_a_question_with_no_readable_text_is_one_clear_error() -> None:
+    with pytest.raises(QuestionError, match="no readable text"):
+        check_question("\udcff\udcfe?", 500)

@@ -12,6 +12,7 @@ from bot.desk import DeskAPI
 from index.errors import ArticleNotFoundError
 from index.models import Article
 from newsdesk.app import App, build_desk
+from newsdesk.settings import Settings
 from tests.bot.fakes import FakeDesk
 from tests.support import ScriptedModel
 
@@ -37,21 +38,35 @@ async def test_streamed_text_arrives_on_the_event_loop_thread(indexed: App) -> N
     assert seen[-1][0] == "Striker Kyle Ansah scored twice [1]."
 
 
-async def test_summaries_are_cached_by_content_hash(indexed: App) -> None:
-    model = ScriptedModel(["The football club won promotion after a 3-1 win."])
+def model_mode(app: App) -> Settings:
+    return app.settings.model_copy(update={"summary_mode": "model"})
+
+
+async def test_summaries_quote_the_lead_and_never_call_the_model_by_default(indexed: App) -> None:
+    model = ScriptedModel(["Invented."])
     desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    summary = await desk.summarise("Valley floods")
+    assert summary.summary.startswith("Heavy rain flooded the valley. [1]")
+    assert summary.grounded and not model.calls
+
+
+async def test_summaries_are_cached_by_content_hash_and_mode(indexed: App) -> None:
+    model = ScriptedModel(["The football club won promotion after a 3-1 win."])
+    desk = build_desk(model_mode(indexed), indexed.index, indexed.retriever, lambda: model)
     first = await desk.summarise("Rovers promoted")
     again = await desk.summarise("rovers promotd")  # fuzzy title
     assert first == again
     assert first.grounded and first.summary.startswith("The football club")
     assert len(model.calls) == 1
+    extractive = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    assert (await extractive.summarise("Rovers promoted")).summary != first.summary
 
 
-async def test_an_invented_summary_falls_back_to_the_lead(indexed: App) -> None:
+async def test_an_invented_model_summary_falls_back_to_the_extractive_one(indexed: App) -> None:
     model = ScriptedModel(["Indonesia won the 2022 World Cup."])
-    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    desk = build_desk(model_mode(indexed), indexed.index, indexed.retriever, lambda: model)
     summary = await desk.summarise("Valley floods")
-    assert summary.summary.startswith("Heavy rain flooded the valley.")
+    assert summary.summary.startswith("Heavy rain flooded the valley. [1]")
 
 
 async def test_long_articles_are_summarised_map_reduce(app: App) -> None:
@@ -59,7 +74,7 @@ async def test_long_articles_are_summarised_map_reduce(app: App) -> None:
     app.index.add([Article(article_id="long", title="Long tram story", text=text, source="s")])
     model = ScriptedModel(["Part."] * 20 + ["The tram carried riders."])
     model.n_ctx = 600
-    desk = build_desk(app.settings, app.index, app.retriever, lambda: model)
+    desk = build_desk(model_mode(app), app.index, app.retriever, lambda: model)
     summary = await desk.summarise("long")
     assert len(model.calls) > 2
     assert "summaries of consecutive parts" in model.calls[-1][1]["content"]

@@ -39,19 +39,37 @@ async def test_a_full_queue_is_a_busy_error_not_a_hang() -> None:
     assert await second == "second"
 
 
-async def test_waiters_are_told_their_position() -> None:
+async def test_waiters_hear_their_place_as_the_queue_moves_and_when_their_turn_comes() -> None:
     worker = Worker(max_waiting=5)
     release = threading.Event()
-    positions: list[int] = []
-    first = asyncio.create_task(worker.run(release.wait, positions.append))
+    heard: dict[str, list[int]] = {"first": [], "second": [], "third": []}
+    first = asyncio.create_task(worker.run(release.wait, heard["first"].append))
     await asyncio.sleep(0.02)
-    second = asyncio.create_task(worker.run(lambda: 2, positions.append))
+    second = asyncio.create_task(worker.run(lambda: 2, heard["second"].append))
     await asyncio.sleep(0.02)
-    third = asyncio.create_task(worker.run(lambda: 3, positions.append))
+    third = asyncio.create_task(worker.run(lambda: 3, heard["third"].append))
     await asyncio.sleep(0.02)
     release.set()
     await asyncio.gather(first, second, third)
-    assert positions == [1, 2]
+    assert heard == {"first": [], "second": [1, 0], "third": [2, 1, 0]}
+
+
+async def test_a_waiter_that_gives_up_moves_the_ones_behind_it_up() -> None:
+    worker = Worker(max_waiting=5)
+    release = threading.Event()
+    heard: list[int] = []
+    first = asyncio.create_task(worker.run(release.wait))
+    await asyncio.sleep(0.02)
+    second = asyncio.create_task(worker.run(lambda: 2))
+    await asyncio.sleep(0.02)
+    third = asyncio.create_task(worker.run(lambda: 3, heard.append))
+    await asyncio.sleep(0.02)
+    second.cancel()
+    await asyncio.sleep(0.02)
+    release.set()
+    await asyncio.gather(first, third)
+    assert worker.waiting == 0
+    assert heard[0] == 2 and heard[-1] == 0 and 1 in heard
 
 
 async def test_the_event_loop_keeps_running_during_a_job() -> None:

@@ -140,10 +140,15 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # clients hang up on purpose here; a traceback would land in the CLI's stderr
+
+
 @pytest.fixture(scope="session")
 def hostile_url() -> Iterator[str]:
     """The base URL of a misbehaving server on 127.0.0.1 (see `_Handler` for its paths)."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd = _QuietServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05})
     thread.daemon = True

@@ -93,3 +93,18 @@ def test_the_write_lock_serialises_writers_and_dies_with_its_holder(
     holder._conn.close()  # the holder's session ends (as when its process dies)
     assert got.wait(10)
     waiter.join()
+
+
+def test_rebuild_lexical_restores_search_from_the_chunks(postgres_server: ServerProcess) -> None:
+    import psycopg
+
+    url = new_database(postgres_server)
+    catalog = catalog_pg.PostgresCatalog(url)
+    put(catalog, TRAM, FLOOD)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("UPDATE chunks SET terms = ''::tsvector")  # a lexical index gone wrong
+    assert catalog.lexical_search("Millbrook flooded", 5) == []
+    generation = catalog.generation()
+    catalog.rebuild_lexical()
+    assert ids(catalog.lexical_search("Millbrook flooded", 5))[0] == FLOOD[1][0].chunk_id
+    assert catalog.generation() == generation + 1

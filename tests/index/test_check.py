@@ -123,3 +123,20 @@ def test_check_waits_for_a_running_write_then_says_so(app: App, settings: Settin
     other_process = FileLock(str(settings.data_dir / "write.lock"))  # its own lock file handle
     with other_process, pytest.raises(IndexBusyError, match="write is running"):
         check(app.index, wait=0.1)
+
+
+def test_a_lexical_index_out_of_step_is_detected_and_rebuilt(
+    app: App, articles: list[Article]
+) -> None:
+    app.index.add(articles)
+    db = app.index.catalog._db  # type: ignore[attr-defined]  # damage it the way a bug would
+    row = db.execute("SELECT id, title, text FROM chunks LIMIT 1").fetchone()
+    db.execute(
+        "INSERT INTO chunk_terms(chunk_terms, rowid, title, text) VALUES ('delete', ?, ?, ?)",
+        tuple(row),
+    )
+    (finding,) = check(app.index).findings
+    assert finding.kind == "lexical-mismatch" and "1 chunks not in the lexical index" in (
+        finding.problem
+    )
+    assert_repaired(app, "lexical-mismatch")

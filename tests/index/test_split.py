@@ -343,3 +343,30 @@ def test_bbc_train_row_104_a_one_line_article_mentioning_cookies_and_policy_is_k
     assert "cookies" in text and "policy" in text  # the words the cookie-banner rule looks for
     (article,) = split_page(text, source="/tmp/row104.txt")
     assert text.endswith(article.text) and len(article.text.split()) > 0.9 * len(text.split())
+
+
+def test_repeated_dash_lines_in_lists_are_list_items_not_site_names() -> None:
+    page = (
+        f"Ferry timetable changes\n{_BODY_A}\nMorning boat\n- Leaves at seven\n"
+        f"- Calls at the pier\nEvening boat\n- Leaves at seven\n- Calls at the pier\n{_BODY_B}"
+    )
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert article.site is None and article.text.count("- Leaves at seven") == 2
+
+
+def test_a_repeated_title_is_not_a_new_article() -> None:
+    dateline = "HARBOURTON (AP) — The harbour wall was finished in 1921 after a town vote."
+    page = (
+        f"Harbour wall turns 100\nhttps://example.org/harbour\nHarbour wall turns 100\n{dateline}"
+    )
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert article.title == "Harbour wall turns 100" and article.text.endswith(dateline)
+
+
+def test_untitled_text_after_a_hard_break_is_no_new_article() -> None:
+    small_print = "This copy is for your personal use only."
+    more = " ".join([_BODY_B] * 3)  # long enough to be text, not a footer's small print
+    footer = f"© 2024 Harbour Notes\n{small_print}"
+    page = f"Harbour wall turns 100\n{_BODY_A}\n3 comments\n{more}\n{footer}"
+    (article,) = split_page(page, source="/tmp/page.txt")
+    assert article.text == f"{_BODY_A}\n\n{more}"

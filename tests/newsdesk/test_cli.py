@@ -149,3 +149,59 @@ def test_a_bad_question_file_is_one_clear_line(runner: CliRunner, tmp_path: Path
     bad.write_text('{"id": "x"}\n')
     code, _, err = run(runner, "eval", str(bad))
     assert code == 1 and "line 1" in err and "Traceback" not in err
+
+
+def test_index_show_prints_one_article_as_kept_with_its_chunks(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    sentences = " ".join(
+        f"In year {n} masons reset {n + 3} stones of the harbour wall on its [red]north[/red] arm."
+        for n in range(80)
+    )
+    page = tmp_path / "harbour.txt"
+    page.write_text(
+        f"Harbour wall turns 100\nBy Sam Lee\n{sentences}\nShare this\n", encoding="utf-8"
+    )
+    assert run(runner, "index", "add", str(page))[0] == 0
+    (listed,) = json.loads(run(runner, "index", "list", "--json")[1])
+
+    code, out, _ = run(runner, "index", "show", listed["article_id"], "--json")
+    shown = json.loads(out)
+    assert code == 0
+    assert list(shown) == [
+        "article_id",
+        "title",
+        "source",
+        "url",
+        "site",
+        "byline",
+        "published",
+        "text",
+        "chunks",
+    ]
+    assert (shown["title"], shown["byline"], shown["text"]) == (
+        "Harbour wall turns 100",
+        "Sam Lee",
+        sentences,
+    )
+    assert shown["source"] == str(page.resolve()) and shown["url"] is None
+    chunks = shown["chunks"]
+    assert len(chunks) == listed["chunks"] > 1
+    assert [c["chunk_id"] for c in chunks] == [
+        f"{listed['article_id']}:{n}" for n in range(len(chunks))
+    ]
+    assert all(c["text"] in sentences for c in chunks)
+
+    code, out, _ = run(runner, "index", "show", listed["article_id"])
+    assert code == 0
+    assert "Harbour wall turns 100" in out and "Sam Lee" in out
+    assert "[red]north[/red]" in out  # article text is printed as data, never as markup
+    assert f"chunk {chunks[-1]['chunk_id']}" in out
+
+
+def test_index_show_of_an_unknown_id_is_one_clear_line(runner: CliRunner) -> None:
+    assert run(runner, "index", "add", str(SAMPLES))[0] == 0
+    code, out, err = run(runner, "index", "show", "0123456789abcdef")
+    assert code == 1 and out == ""
+    assert err.strip().count("\n") == 0
+    assert "no indexed article has id '0123456789abcdef'" in err

@@ -24,23 +24,26 @@ from bot.transports.discord.rules import (
     cooldown_message,
     quote_question,
     should_answer,
+    stale_command_message,
     strip_mentions,
     thread_name,
     turns_from_chain,
 )
 from bot.transports.discord.send import (
-    THINKING,
     LiveText,
     ephemeral_error,
     send_to_interaction,
     send_to_reply,
     to_embed,
 )
+from bot.transports.progress import THINKING
 from bot.transports.render import EmbedSpec, fit_embed, format_about, format_articles
 from bot.types import QuestionError, Turn
 from index.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
+
+STALE_COMMAND = (app_commands.CommandNotFound, app_commands.CommandSignatureMismatch)
 
 
 class Handlers:
@@ -51,6 +54,7 @@ class Handlers:
         self.desk = desk
         self.config = config
         self.cooldown = Cooldown(config.cooldown_seconds)
+        self.command_names: tuple[str, ...] = ()  # filled in by `add_commands`
 
     @property
     def bot_id(self) -> int:
@@ -197,6 +201,7 @@ class Handlers:
         live = LiveText(
             lambda text: interaction.edit_original_response(content=text),
             interval=self.config.edit_interval,
+            task="summary",
         )
         try:
             outcome = await self.conversation().summarise(
@@ -229,6 +234,9 @@ class Handlers:
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         """The central handler for the command tree."""
+        if isinstance(error, STALE_COMMAND):
+            await self.on_stale_command(interaction, error)
+            return
         cause = error.original if isinstance(error, app_commands.CommandInvokeError) else error
         command = interaction.command.qualified_name if interaction.command else "?"
         outcome = describe_error(cause, context=f"command={command} interaction={interaction.id}")
@@ -236,6 +244,23 @@ class Handlers:
             await ephemeral_error(interaction, outcome.text)
         except discord.HTTPException:
             log.warning("could not report error ref=%s", outcome.reference)
+
+    async def on_stale_command(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """A command Discord still shows but the bot no longer has (or has changed): not our
+        failure, so one INFO line and a short private note naming the commands it has."""
+        name = _command_name(interaction)
+        log.info("stale command name=%s interaction=%s: %s", name, interaction.id, error)
+        if interaction.type is discord.InteractionType.autocomplete:
+            await interaction.response.autocomplete([])
+            return
+        await ephemeral_error(interaction, stale_command_message(name, self.command_names))
+
+
+def _command_name(interaction: discord.Interaction) -> str:
+    data: dict[str, object] = dict(interaction.data or {})
+    return str(data.get("name") or "?").replace("`", "")
 
 
 def add_commands(tree: app_commands.CommandTree[discord.Client], handlers: Handlers) -> None:
@@ -273,3 +298,4 @@ def add_commands(tree: app_commands.CommandTree[discord.Client], handlers: Handl
         await handlers.about(interaction)
 
     tree.error(handlers.on_command_error)
+    handlers.command_names = tuple(command.name for command in tree.get_commands())

@@ -103,9 +103,13 @@ def cooldown_message(seconds_left: float) -> str:
     return f"Please wait {seconds_left:.0f}s before asking again."
 
 
-def queue_message(ahead: int) -> str:
-    noun = "question" if ahead == 1 else "questions"
-    return f"⏳ Waiting for the model: {ahead} {noun} ahead of yours…"
+def stale_command_message(name: str, commands: Sequence[str]) -> str:
+    """The private note for a command Discord still offers but the bot no longer has."""
+    have = ", ".join(f"/{c}" for c in commands) or "none"
+    return (
+        f"`/{truncate(name, 32)}` isn't one of my commands any more (Discord may still list "
+        f"it for a while). My commands: {have}."
+    )
 
 
 def quote_question(question: str) -> str:

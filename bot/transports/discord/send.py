@@ -13,10 +13,10 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.transports.discord.rules import Streamer, queue_message
+from bot.transports.discord.rules import Streamer
+from bot.transports.progress import Progress
 from bot.transports.render import (
     EmbedSpec,
-    Preview,
     neutralise_mentions,
     sources_embed,
     split_message,
@@ -25,7 +25,6 @@ from bot.types import Outcome
 
 log = logging.getLogger(__name__)
 
-THINKING = "🔎 Looking through the indexed articles…"
 EDIT_INTERVAL = 1.0
 
 
@@ -49,23 +48,32 @@ def outcome_parts(outcome: Outcome, prefix: str = "") -> list[str]:
 
 
 class LiveText:
-    """The desk's `on_text`/`on_queued` callbacks, shown through `edit` at most once a second."""
+    """The desk's `on_text`/`on_queued` callbacks as progress (`bot.transports.progress`) shown
+    through `edit` at most once per `interval`: the model's draft itself is never shown."""
 
     def __init__(
         self,
         edit: Callable[[str], Awaitable[object]],
         prefix: str = "",
         interval: float = EDIT_INTERVAL,
+        task: str = "answer",
     ) -> None:
         self.prefix = neutralise_mentions(prefix)
-        self.preview = Preview()
+        self.progress = Progress(task)
         self.streamer = Streamer(edit, interval=interval)
+        self.shown = ""
 
     def on_text(self, text: str) -> None:
-        self.streamer.update(self.preview.render(self.prefix + text))
+        self._show(self.progress.writing(text))
 
     def on_queued(self, ahead: int) -> None:
-        self.streamer.update(self.preview.render(self.prefix + queue_message(ahead)))
+        self._show(self.progress.queued(ahead))
+
+    def _show(self, status: str) -> None:
+        content = self.prefix + status
+        if content != self.shown:
+            self.shown = content
+            self.streamer.update(content)
 
     async def close(self) -> None:
         await self.streamer.close()

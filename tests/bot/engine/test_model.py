@@ -1,4 +1,5 @@
-"""The ChatModel contract, run on the scripted stand-in and on the real llama.cpp model."""
+"""The ChatModel contract, run on the scripted stand-in, the real llama.cpp model in process and
+the same model behind a real llama-cpp-python server (OpenAI API) on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -7,13 +8,23 @@ import itertools
 import pytest
 
 from bot.engine.model import ChatModel, LlamaCppModel, default_model_path
+from bot.engine.server_model import ServerConfig, ServerModel
 from tests.support import ScriptedModel
 
 
-@pytest.fixture(params=[pytest.param("scripted"), pytest.param("llama", marks=pytest.mark.slow)])
+@pytest.fixture(
+    params=[
+        pytest.param("scripted"),
+        pytest.param("llama", marks=pytest.mark.slow),
+        pytest.param("llama-server", marks=[pytest.mark.slow, pytest.mark.server]),
+    ]
+)
 def model(request: pytest.FixtureRequest) -> ChatModel:
     if request.param == "scripted":
         return ScriptedModel(["Paris is the capital of France."])
+    if request.param == "llama-server":
+        url = request.getfixturevalue("llama_server").url
+        return ServerModel(ServerConfig(url, n_ctx=2048, temperature=0.0, seed=0))
     return LlamaCppModel(default_model_path(), n_ctx=1024, threads=0, temperature=0.0, seed=0)
 
 

@@ -8,7 +8,6 @@ from bot.transports.render import (
     EMBED_TOTAL,
     ZWSP,
     EmbedSpec,
-    Preview,
     fit_embed,
     format_about,
     format_articles,
@@ -90,7 +89,7 @@ def test_sources_embed_lists_titles_and_unfurl_free_links() -> None:
     spec = sources_embed([source(1, "Bank raises rates"), source(2, "@everyone <@&1> news")])
     assert spec is not None
     assert spec.title == "Sources"
-    assert "**[1]** Bank raises rates — example.org\n<https://example.org/1>" in spec.description
+    assert "**[1]** Bank raises rates — Example News\n<https://example.org/1>" in spec.description
     assert "@everyone" not in spec.description and "<@&" not in spec.description
     assert sources_embed([]) is None
 
@@ -122,7 +121,26 @@ def test_fit_embed_enforces_every_limit() -> None:
 
 def test_plain_sources_for_the_terminal() -> None:
     assert format_sources_text([source(1, "Bank  raises\nrates")]) == (
-        "[1] Bank raises rates <https://example.org/1>"
+        "[1] Bank raises rates — Example News <https://example.org/1>"
+    )
+
+
+@pytest.mark.parametrize("url", ["/srv/newsdesk/a.md", "file:///srv/newsdesk/a.md", "ftp://x/y"])
+def test_members_never_see_where_an_article_was_indexed_from(url: str) -> None:
+    dated = source(1, "Ferry returns", url=url, site=None, published="2025-06-14T09:30:00Z")
+    shown = format_sources_text([dated]) + (sources_embed([dated]) or EmbedSpec("")).description
+    assert "/srv" not in shown and "file:" not in shown and "ftp:" not in shown
+    assert format_sources_text([dated]) == "[1] Ferry returns — 2025-06-14"
+    assert format_articles([record("a", "Ferry returns")]) == "1. Ferry returns"
+
+
+def test_site_and_date_follow_the_title_when_known() -> None:
+    full = source(2, "Tram opens", site="Brackenford Post", published="14 June 2025")
+    assert format_sources_text([full]) == (
+        "[2] Tram opens — Brackenford Post, 14 June 2025 <https://example.org/2>"
+    )
+    assert format_articles([record("b", "Tram opens", site="Brackenford Post")]) == (
+        "1. Tram opens — Brackenford Post"
     )
 
 
@@ -130,16 +148,7 @@ def test_articles_and_about() -> None:
     assert format_articles([]) == "Nothing is indexed yet."
     lines = format_articles([record("a", "@here first", "https://x.org"), record("b", "second")])
     assert lines.splitlines() == [
-        f"1. @{ZWSP}here first — https://x.org <https://x.org>",
-        "2. second — samples/b.txt",
+        f"1. @{ZWSP}here first <https://x.org>",
+        "2. second",
     ]
     assert format_about({"model": "m", "index_size": 3}) == "model: m\nindex size: 3"
-
-
-def test_preview_shows_new_text_only_and_fits_a_message() -> None:
-    preview = Preview()
-    assert preview.render("") is None
-    assert preview.render("Hello") == "Hello ▌"
-    assert preview.render("Hello ") is None
-    long = preview.render("z" * 5000)
-    assert long is not None and len(long) <= 2000

@@ -17,13 +17,37 @@ async def test_an_answer_is_printed_with_its_sources() -> None:
     desk = FakeDesk().script(answer("Rates rose [1].", source(1, "Bank raises rates")))
     out = await chat(desk, "what about rates?\n")
     assert "Rates rose [1].\n" in out
-    assert "Sources:\n[1] Bank raises rates <https://example.org/1>" in out
+    assert "Sources:\n[1] Bank raises rates — Example News <https://example.org/1>" in out
 
 
-async def test_streamed_text_is_printed_once() -> None:
-    desk = FakeDesk(stream=True).script(answer("one two three [1].", source(1)))
-    out = await chat(desk, "count\n")
-    assert out.count("one two three [1].") == 1
+async def test_the_draft_is_never_printed_only_progress_then_the_checked_answer() -> None:
+    desk = FakeDesk(stream=True, draft="Rates fell sharply in March [1].")
+    out = await chat(desk.script(answer("“Rates rose.” [1]", source(1))), "rates?\n")
+    assert "fell" not in out and "not supported" not in out
+    assert out.count("“Rates rose.” [1]") == 1
+    assert out.count("✍️ Writing the answer") == 1  # into a pipe: once, when writing begins
+
+
+async def test_waiting_shows_the_queue_place_as_it_moves() -> None:
+    desk = FakeDesk(queued_ahead=2, stream=True).script(answer("Rates rose [1].", source(1)))
+    out = await chat(desk, "rates?\n")
+    assert "⏳ In the queue: 2 questions ahead of yours…\n" in out
+    assert "⏳ In the queue: 1 question ahead of yours…\n" in out
+    assert out.index("ahead of yours") < out.index("Writing") < out.index("Rates rose [1].")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+async def test_on_a_terminal_the_status_line_is_rewritten_then_cleared() -> None:
+    desk = FakeDesk(stream=True, draft="one two three").script(answer("Rates rose [1].", source(1)))
+    out = Terminal()
+    assert await run_chat(desk, stdin=io.StringIO("rates?\n"), stdout=out) == 0
+    text = out.getvalue()
+    assert "\r\x1b[2K✍️ Writing the answer and checking it against the articles… (3 words" in text
+    assert "\r\x1b[2KRates rose [1].\n" in text and "one two" not in text
 
 
 async def test_follow_ups_carry_the_earlier_turns() -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+import pytest
 
 from bot.types import BusyError, Turn
 from devtools.fake_discord import payloads as p
@@ -188,3 +191,22 @@ async def test_articles_and_about(fake: FakeDiscord, desk: FakeDesk, bot: Runnin
     assert listed["embeds"][0]["description"].startswith("1. Tram line approved")
     told = await fake.wait_for(lambda: (m := original(fake, about)) and m["content"] and m)
     assert told["content"] == "model: fake\narticles: 0"
+
+
+async def test_a_stale_command_gets_a_short_private_note_and_one_info_line(
+    fake: FakeDiscord, bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        state = await fake.slash("headlines", [opt("topic", "rates")])
+        await fake.wait_for(lambda: state.ephemeral_texts)
+        autocomplete = await fake.slash("oldsearch", [opt("q", "ra", focused=True)], itype=4)
+        await fake.wait_for(lambda: autocomplete.choices is not None)
+    [note] = state.ephemeral_texts
+    assert note == (
+        "`/headlines` isn't one of my commands any more (Discord may still list it for a "
+        "while). My commands: /ask, /summarise, /articles, /about."
+    )
+    assert autocomplete.choices == []
+    stale = [r for r in caplog.records if "stale command" in r.getMessage()]
+    assert [r.levelno for r in stale] == [logging.INFO, logging.INFO]
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING or r.exc_info]

@@ -170,6 +170,22 @@ async def test_a_waiting_user_is_told_their_place_in_the_queue(
     assert any("2 questions ahead" in c for c in previews)
 
 
+async def test_a_draft_the_checks_replace_is_never_shown(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
+    desk.stream, desk.delay = True, 2.5
+    desk.draft = "Rates fell sharply in March " + " ".join(f"filler{i}" for i in range(30))
+    desk.script(answer("“Rates rose by half a point.” [1]", source(1)))
+    await fake.user_says(mention("what happened to rates?"))
+    [reply] = await fake.wait_for(lambda: [m for m in answers(fake) if m["embeds"]], timeout=10)
+    assert reply["content"] == "“Rates rose by half a point.” [1]"
+    edits = [r.body for r in fake.sent("PATCH", "/messages/")]
+    previews = [e["content"] for e in edits[:-1]]
+    assert previews and all(p.startswith(("✍️", "⏳", "🔎")) for p in previews)
+    assert not any("fell" in p or "filler" in p for p in previews)
+    assert any("words so far" in p for p in previews)  # a long wait visibly works
+
+
 async def test_busy_gets_a_short_reply(fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
     desk.script(BusyError(8))
     await fake.user_says(mention("anyone there?"))

@@ -1,0 +1,264 @@
+"""Captures of what members see: one answer, one refusal and one summary, in Discord and the
+terminal, rendered to PNG with headless Chromium.
+
+    .venv/bin/python docs/captures/make.py          # writes docs/captures/*.png
+
+Everything is real except Discord's network: the bundled sample articles are indexed into a temp
+dir with the default embedder, the bundled model answers, the bot talks to the fake Discord server
+(`devtools/fake_discord`) on 127.0.0.1 and its messages and embeds are rendered to an HTML page in
+Discord's dark layout; the terminal captures are `newsdesk chat` run in tmux, the pane exported
+with rich. Needs `chromium` and `tmux` (Debian packages).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from devtools.fake_discord import payloads as p  # noqa: E402
+from devtools.fake_discord.render import page, render_message  # noqa: E402
+from devtools.fake_discord.server import FakeDiscord  # noqa: E402
+
+OUT = ROOT / "docs" / "captures"
+NEWSDESK = ROOT / ".venv" / "bin" / "newsdesk"
+CASES = (  # (name, Discord slash command, its options, the same in `newsdesk chat`)
+    (
+        "answer",
+        "ask",
+        [{"name": "question", "type": 3, "value": "How much did the Eastgate tram line cost?"}],
+        "How much did the Eastgate tram line cost?",
+    ),
+    (
+        "refusal",
+        "ask",
+        [{"name": "question", "type": 3, "value": "Who won the Tarnvale marathon?"}],
+        "Who won the Tarnvale marathon?",
+    ),
+    (
+        "summary",
+        "summarise",
+        [{"name": "article", "type": 3, "value": "Millrace Bridge"}],
+        "/summarise Millrace Bridge",
+    ),
+)
+BUSY_PREFIXES = ("🔎", "⏳", "✍")
+
+
+def index_samples(data_dir: Path) -> None:
+    env = dict(os.environ, NEWSDESK_DATA_DIR=str(data_dir))
+    subprocess.run(
+        [str(NEWSDESK), "index", "add", str(ROOT / "samples" / "articles")],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+async def settled(fake: FakeDiscord, message_id: int, quiet: float = 1.5) -> None:
+    """Wait until the message is no longer a progress line and has not changed for `quiet` s."""
+    last, since = None, time.monotonic()
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        message = fake.messages.get(message_id) or {}
+        now = (message.get("content"), str(message.get("embeds")))
+        if now != last:
+            last, since = now, time.monotonic()
+        content = now[0] or ""
+        busy = any(line.startswith(BUSY_PREFIXES) for line in content.splitlines())
+        if content and not busy and time.monotonic() - since > quiet:
+            return
+        await asyncio.sleep(0.2)
+    raise TimeoutError(f"message {message_id} never settled")
+
+
+async def discord_pages(data_dir: Path) -> dict[str, str]:
+    from bot.transports.discord.client import run_bot_async
+    from newsdesk.app import App, build_bot_config, build_connection
+    from newsdesk.settings import Settings
+
+    fake = FakeDiscord()
+    await fake.start()
+    settings = Settings(
+        data_dir=data_dir,
+        discord_token=fake.token,
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+        cooldown_seconds=0.0,
+    )
+    app = App(settings)
+    task = asyncio.create_task(
+        run_bot_async(
+            build_connection(settings),
+            build_bot_config(settings),
+            app.desk,
+            guild_ready_timeout=0.05,
+        )
+    )
+    pages: dict[str, str] = {}
+    try:
+        await asyncio.wait_for(fake.ready.wait(), 60)
+        await asyncio.sleep(0.3)
+        for name, command, options, _ in CASES:
+            state = await fake.slash(command, options)
+            await fake.wait_for(lambda s=state: s.original, timeout=30)
+            assert state.original is not None
+            await settled(fake, state.original)
+            ids = [state.original, *state.followups]
+            used = f"/{command} " + " ".join(f"{o['name']}: {o['value']}" for o in options)
+            blocks = [
+                render_message(fake.messages[i], used=used if i == ids[0] else None)
+                for i in ids
+                if i in fake.messages
+            ]
+            blocks += [render_message(_ephemeral(t), ephemeral=True) for t in state.ephemeral_texts]
+            pages[name] = page(blocks)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await fake.stop()
+    return pages
+
+
+def _ephemeral(text: str) -> dict[str, object]:
+    return {"author": p.BOT_USER, "content": text, "embeds": []}
+
+
+def terminal_page(data_dir: Path, line: str, width: int = 96) -> str:
+    """`newsdesk chat` in a tmux pane: type `line`, wait for the next prompt, export the pane."""
+    from rich.console import Console
+    from rich.text import Text
+
+    session = f"newsdesk-capture-{os.getpid()}"
+    env = f"NEWSDESK_DATA_DIR={data_dir} NEWSDESK_LOG_LEVEL=WARNING"
+    tmux = ["tmux", "-L", session]
+    subprocess.run(
+        [
+            *tmux,
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            str(width),
+            "-y",
+            "40",
+            f"cd {ROOT} && {env} {NEWSDESK} chat",
+        ],
+        check=True,
+    )
+    try:
+        _wait_pane(tmux, session, lambda pane: pane.rstrip().endswith(">"))
+        subprocess.run([*tmux, "send-keys", "-t", session, line, "Enter"], check=True)
+        _wait_pane(tmux, session, lambda pane: pane.rstrip().endswith(">") and pane.count(">") > 1)
+        pane = subprocess.run(
+            [*tmux, "capture-pane", "-p", "-e", "-t", session],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.rstrip()
+    finally:
+        subprocess.run([*tmux, "kill-server"], check=False)
+    with open(os.devnull, "w") as sink:
+        console = Console(record=True, width=width, file=sink, force_terminal=True)
+        console.print(Text.from_ansi(pane))
+    return console.export_html(inline_styles=True, code_format=TERMINAL_HTML)
+
+
+TERMINAL_HTML = """<!doctype html><html><head><meta charset="utf-8"><style>
+body {{ margin: 0; background: #1e1e1e; }}
+.win {{ margin: 16px; border-radius: 8px; background: #0c0c0c; box-shadow: 0 4px 16px #000a; }}
+.bar {{ height: 28px; background: #2d2d2d; border-radius: 8px 8px 0 0; padding-left: 12px; }}
+.bar i {{ display: inline-block; width: 12px; height: 12px; border-radius: 50%; margin: 8px 4px; }}
+pre {{ margin: 0; padding: 12px 16px 16px; color: #d4d4d4; font: 15px/1.35 'DejaVu Sans Mono',
+  monospace; white-space: pre; }}
+</style></head><body><div class="win"><div class="bar"><i style="background:#ff5f57"></i>
+<i style="background:#febc2e"></i><i style="background:#28c840"></i></div>
+<pre><code>{code}</code></pre></div></body></html>"""
+
+
+def _wait_pane(tmux: list[str], session: str, done: object, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    quiet_since, last = time.monotonic(), ""
+    while time.monotonic() < deadline:
+        pane = subprocess.run(
+            [*tmux, "capture-pane", "-p", "-t", session], capture_output=True, text=True
+        ).stdout
+        if pane != last:
+            last, quiet_since = pane, time.monotonic()
+        if callable(done) and done(pane) and time.monotonic() - quiet_since > 1.0:
+            return
+        time.sleep(0.3)
+    raise TimeoutError(f"tmux pane never finished:\n{last}")
+
+
+def screenshot(html: str, png: Path, width: int = 820) -> None:
+    """Render `html` with headless Chromium, then crop the empty space below the content."""
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        page_path = Path(tmp) / "page.html"
+        page_path.write_text(html, encoding="utf-8")
+        subprocess.run(
+            [
+                shutil.which("chromium") or "chromium",
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--hide-scrollbars",
+                f"--user-data-dir={tmp}/profile",
+                f"--screenshot={png}",
+                f"--window-size={width},1400",
+                page_path.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+        )
+    image = Image.open(png).convert("RGB")
+    background = image.getpixel((width - 1, image.height - 1))
+    bottom = image.height
+    while bottom > 1 and all(
+        image.getpixel((x, bottom - 1)) == background for x in range(0, width, 4)
+    ):
+        bottom -= 1
+    image.crop((0, 0, width, min(image.height, bottom + 16))).save(png)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("discord", "terminal"), help="one kind of capture")
+    only = parser.parse_args(argv).only
+    for tool in ("chromium", "tmux"):
+        if shutil.which(tool) is None:
+            print(f"error: {tool} is not installed (apt-get install -y {tool})", file=sys.stderr)
+            return 1
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="newsdesk-captures-") as tmp:
+        data_dir = Path(tmp) / "data"
+        index_samples(data_dir)
+        pages = asyncio.run(discord_pages(data_dir)) if only != "terminal" else {}
+        for name, html in pages.items():
+            screenshot(html, OUT / f"discord-{name}.png")
+            print(f"wrote {OUT / f'discord-{name}.png'}")
+        for name, _, _, line in CASES if only != "discord" else ():
+            screenshot(terminal_page(data_dir, line), OUT / f"terminal-{name}.png", width=980)
+            print(f"wrote {OUT / f'terminal-{name}.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
