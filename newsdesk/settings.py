@@ -33,10 +33,11 @@ class Settings(BaseSettings):
         description="ONNX threads of an answering process (bot, ask); 0 = all cores.",
     )
     index_threads: int = Field(
-        0,
+        1,
         ge=0,
         le=256,
-        description="ONNX threads of `newsdesk index add/rebuild`; 0 = all cores.",
+        description="ONNX threads of `newsdesk index add/rebuild`; 0 = all cores (faster on a "
+        "machine that answers no questions meanwhile).",
     )
     index_nice: int = Field(
         10,
