@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import typer
 
 from bot.conversation import check_question
-from bot.types import Answer
+from bot.types import Answer, QuestionError
 from newsdesk.app import App, configure_logging
 from newsdesk.console import GuardedGroup, err, fail, guarded, load_settings, print_json
+from newsdesk.evaluate import EvalQuestion
 from newsdesk.index_cli import index_app
 
 app = typer.Typer(
@@ -85,6 +86,7 @@ def chat() -> None:
     from bot.transports.terminal import run_chat
 
     application = _app()
+    guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
     code = guarded(
         lambda: asyncio.run(
             run_chat(
@@ -114,11 +116,13 @@ def evaluate(
     from newsdesk.evaluate import QuestionFileError, load_questions, report_json, run_eval
     from newsdesk.report import render_table, save_plot
 
-    desk = _app().desk
+    application = _app()
+    desk = application.desk
     try:
         items = load_questions(questions)
     except QuestionFileError as exc:
         fail(str(exc))
+    items = [_checked(q, application.settings.max_question_chars, questions) for q in items]
     with Progress(console=err) as progress:
         task = progress.add_task("questions", total=len(items))
         report = guarded(
@@ -135,6 +139,14 @@ def evaluate(
         Console().print(render_table(report))
 
 
+def _checked(item: EvalQuestion, max_chars: int, path: Path) -> EvalQuestion:
+    """The question check `ask` makes, once per question, before any is asked."""
+    try:
+        return replace(item, question=check_question(item.question, max_chars))
+    except QuestionError as exc:
+        fail(f"{path}: question {item.id!r}: {exc}")
+
+
 @app.command()
 def bot(
     sync: bool = typer.Option(False, "--sync", help="Upload the slash commands, then run."),
@@ -148,6 +160,7 @@ def bot(
     settings = application.settings
     if settings.discord_token is None:
         fail("NEWSDESK_DISCORD_TOKEN is not set; put the bot token in the environment or .env")
+    guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
     connection, config = build_connection(settings), build_bot_config(settings)
     raise typer.Exit(run_bot(connection, config, application.desk, sync=sync, guild=guild))
 

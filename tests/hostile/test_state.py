@@ -31,6 +31,11 @@ def _chroma_deleted(ctx: Ctx) -> None:
     _as_a_new_process()
 
 
+def _chroma_deleted_bot_configured(ctx: Ctx) -> None:
+    _chroma_deleted(ctx)
+    ctx.monkeypatch.setenv("NEWSDESK_DISCORD_TOKEN", "not-used: the check fails first")
+
+
 def _as_a_new_process() -> None:
     """Forget the embedded Chroma this test process already opened, as a new CLI run would."""
     from chromadb.api.shared_system_client import SharedSystemClient
@@ -120,6 +125,8 @@ ROWS = [
     Row("vectors gone: ask", _chroma_deleted, ("ask", QUESTION), GONE),
     Row("vectors gone: ask --json", _chroma_deleted, ("ask", "--json", QUESTION), GONE),
     Row("vectors gone: search", _chroma_deleted, ("index", "search", "tram"), GONE),
+    Row("vectors gone: chat", _chroma_deleted, ("chat",), GONE),
+    Row("vectors gone: bot", _chroma_deleted_bot_configured, ("bot",), GONE),
     Row("server down: ask", _chroma_server_down, ("ask", QUESTION), SERVER),
     Row("server down: search", _chroma_server_down, ("index", "search", "tram"), SERVER),
     Row("server down: add", _chroma_server_down, ("index", "add", "{tmp}/new.md"), SERVER),
@@ -313,3 +320,37 @@ def test_a_full_disk_is_one_line_and_loses_nothing(tmp_path: Path) -> None:
     assert "ok: the index is consistent" in parts["repair"], parts["repair"]
     assert "added 1," in again + parts["third"], parts["third"]
     assert "ok: the index is consistent" in parts["check"], parts["check"]
+
+
+@pytest.mark.slow  # two real processes
+def test_two_concurrent_adds_both_complete_and_the_counts_add_up(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    files = sorted(SAMPLES.iterdir())
+    for n, path in enumerate(files):
+        target = tmp_path / ("a" if n % 2 else "b") / path.name
+        target.parent.mkdir(exist_ok=True)
+        shutil.copy(path, target)
+    env = {**os.environ, "NEWSDESK_DATA_DIR": str(tmp_path / "data")}
+    env["NEWSDESK_EMBEDDER"] = "hashing"
+    newsdesk = [sys.executable, "-m", "newsdesk"]
+    adds = [
+        subprocess.Popen(
+            [*newsdesk, "index", "add", str(tmp_path / half)],
+            env=env,
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for half in ("a", "b")
+    ]
+    outputs = [p.communicate(timeout=300)[1] for p in adds]
+    assert [p.returncode for p in adds] == [0, 0], outputs
+    added = sum(int(out.split("added ")[1].split(",")[0]) for out in outputs)
+    assert added == len(files)
+    done = subprocess.run(
+        [*newsdesk, "index", "check"], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and f"catalog: {len(files)} articles" in done.stdout

@@ -205,3 +205,14 @@ def test_index_show_of_an_unknown_id_is_one_clear_line(runner: CliRunner) -> Non
     assert code == 1 and out == ""
     assert err.strip().count("\n") == 0
     assert "no indexed article has id '0123456789abcdef'" in err
+
+
+def test_a_too_long_eval_question_is_one_clear_line_before_any_is_asked(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    item = {"id": "long", "question": "why " * 200, "expected": [], "article": None}
+    bad = tmp_path / "q.jsonl"
+    bad.write_text(json.dumps({**item, "answerable": False}) + "\n")
+    code, _, err = run(runner, "eval", str(bad), "--json")
+    assert code == 1 and "'long'" in err and "the limit is 500" in err
+    assert "Traceback" not in err

@@ -132,7 +132,10 @@ async def run_bot_async(
             desk, config, message_content=message_content, sync=sync, guild=guild, **client_options
         )
         try:
-            return await _run_client(client, token)
+            return await _run_client(client, token, connection.gateway_url)
+        except GatewayUnreachable as exc:
+            print(f"error: {exc}", file=err)
+            return 1
         except discord.PrivilegedIntentsRequired:
             log.warning(MESSAGE_CONTENT_MISSING)
         except discord.LoginFailure:
@@ -147,13 +150,41 @@ async def run_bot_async(
     return 1  # pragma: no cover - the second attempt requests no privileged intent
 
 
-async def _run_client(client: NewsdeskClient, token: str) -> int:
+class GatewayUnreachable(Exception):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(
+            f"cannot reach the Discord gateway at {url} ({reason}); the REST API answered, so "
+            "check NEWSDESK_DISCORD_GATEWAY_URL and that websockets can get through"
+        )
+
+
+async def probe_gateway(url: str, timeout: float = 10.0) -> None:
+    """Open (and close) one websocket to the gateway, so an unreachable gateway is one clear
+    error instead of discord.py's reconnect loop (which fails with an AttributeError when the
+    first connection never succeeds)."""
+    try:
+        async with aiohttp.ClientSession() as session:
+            ws = await asyncio.wait_for(session.ws_connect(url), timeout)
+            await ws.close()
+    except TimeoutError as exc:
+        raise GatewayUnreachable(url, f"no answer within {timeout:g} s") from exc
+    except (aiohttp.ClientError, OSError) as exc:
+        raise GatewayUnreachable(url, str(exc) or type(exc).__name__) from exc
+
+
+async def _run_client(client: NewsdeskClient, token: str, gateway_url: str) -> int:
     loop = asyncio.get_running_loop()
     async with client:
         with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows/threads
             loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(client.close()))
         try:
-            await client.start(token)
+            await client.login(token)
+            await probe_gateway(gateway_url)
+            await client.connect()
+        except AttributeError as exc:  # discord.py's reconnect before any session existed
+            if client.ws is not None:
+                raise
+            raise GatewayUnreachable(gateway_url, "it stopped answering") from exc
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGTERM)

@@ -68,3 +68,24 @@ async def test_without_the_message_content_intent_mentions_still_work(
     await fake.user_says(mention("still there?"))
     await fake.wait_for(lambda: [m for m in fake.channel_messages() if m["embeds"]])
     assert [c.args for c in desk.asked()] == [("still there?",)]
+
+
+@pytest.mark.timeout(60)
+async def test_an_unreachable_gateway_is_one_clear_line(
+    fake: FakeDiscord, desk: FakeDesk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """REST answers (login works) but the gateway does not: one line and exit 1, no
+    reconnect traceback, no AttributeError from discord.py's reconnect loop."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    err = io.StringIO()
+    settings = bot_settings(fake, discord_gateway_url=f"ws://127.0.0.1:{port}/")
+    with caplog.at_level(logging.WARNING):
+        code = await run_bot_async(*bot_parts(settings), desk, stderr=err)
+    assert code == 1
+    (line,) = err.getvalue().splitlines()
+    assert line.startswith("error: cannot reach the Discord gateway at ws://127.0.0.1:")
+    assert not [r for r in caplog.records if r.exc_info], [r.getMessage() for r in caplog.records]
