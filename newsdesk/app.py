@@ -49,8 +49,9 @@ def build_indexing_app(settings: Settings) -> App:
     It gives up CPU priority and uses its own embedder threads: on a small machine a bot
     answering beside it must not wait for the indexer (measured in issue 9's note).
     """
-    if settings.index_nice:
-        os.nice(settings.index_nice)
+    current = os.nice(0)
+    if settings.index_nice > current:  # a level, not a step: calling this twice changes nothing
+        os.nice(settings.index_nice - current)
     return App(settings.model_copy(update={"embed_threads": settings.index_threads}))
 
 

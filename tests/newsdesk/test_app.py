@@ -16,6 +16,7 @@ from newsdesk.settings import Settings
 settings = Settings(data_dir=sys.argv[1], embedder="hashing", index_nice=3, index_threads=1)
 plain = App(settings)
 indexing = build_indexing_app(settings)
+build_indexing_app(settings)
 print(os.nice(0), plain.settings.embed_threads, indexing.settings.embed_threads)
 """
 
@@ -32,4 +33,5 @@ def test_an_indexing_process_gives_up_cpu_priority_and_uses_its_own_threads(
         timeout=60,
         check=True,
     )
-    assert done.stdout.split() == [str(os.nice(0) + 3), "0", "1"]
+    parent = os.getpriority(os.PRIO_PROCESS, 0)  # os.nice is stubbed in this process
+    assert done.stdout.split() == [str(max(parent, 3)), "0", "1"]
