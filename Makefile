@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint eval bench-index bench-answer bench-scale bench-extract bench-summary captures clean
+.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence bench-index bench-answer bench-scale bench-extract bench-summary captures clean
 
 $(BIN)/newsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,9 +34,20 @@ lint: setup
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy bot index prompts newsdesk
 
-eval: setup ## evaluation on eval/questions.jsonl (samples + ../shared), with a plot
-	NEWSDESK_DATA_DIR=data/eval $(BIN)/newsdesk index add samples/articles ../shared/samples ../shared/corpus/bbc/val.csv
-	NEWSDESK_DATA_DIR=data/eval $(BIN)/newsdesk eval eval/questions.jsonl --plot bench/results/eval.png
+EVAL_DATA := data/eval-train
+EVAL_INDEX := NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk index add ../shared/corpus/bbc/train.csv ../shared/samples
+
+eval: setup ## the BBC test split (index: train.csv + ../shared/samples): per type and category, plot
+	$(EVAL_INDEX)
+	NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk eval eval/test.jsonl --plot bench/results/eval.png
+
+eval-dev: setup ## the same on the dev split, the one to tune on
+	$(EVAL_INDEX)
+	NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk eval eval/dev.jsonl --plot bench/results/eval-dev.png
+
+fit-evidence: setup ## re-fit the evidence ranker and answerability model on the dev split
+	$(EVAL_INDEX)
+	$(BIN)/python eval/fit_evidence.py --questions eval/dev.jsonl --data-dir $(EVAL_DATA)
 
 bench-index: setup ## index the whole BBC corpus and report throughput
 	$(BIN)/python bench/index_bench.py

@@ -1,7 +1,8 @@
 """Answer benchmark: the stages of one answer vs a bare llama.cpp call on the identical messages.
 
 For each answerable question of an eval set, the real `AnswerService.answer` runs once with its
-parts wrapped in timing proxies (retriever, model, and `covers` / `number_sources` / `verify` in
+parts wrapped in timing proxies (retriever, evidence ranker, model, and `question_features` /
+`number_sources` / `verify` in
 `bot.engine.answer`), so the stages add up to the whole answer: retrieval, numbering sources, prompt
 rendering (+ glue), generation, checks. Then a separate `llama_cpp.Llama` built with the same
 settings answers the captured messages with a plain `create_chat_completion` (goal: whole answer
@@ -39,6 +40,7 @@ from benchlib import (
 
 import bot.engine.answer
 from bot.engine.answer import AnswerService
+from bot.engine.evidence import Evidence, Weights
 from bot.engine.model import default_model_path
 from index.load import expand_sources, load_source
 from newsdesk.app import App
@@ -51,9 +53,21 @@ SOURCES = (
     REPO_ROOT.parent / "shared" / "corpus" / "bbc" / "val.csv",
 )
 GOAL = 1.10
-STAGES = ("retrieval", "coverage", "number sources", "prompt rendering", "generation", "checks")
+STAGES = (
+    "retrieval",
+    "evidence",
+    "coverage",
+    "number sources",
+    "prompt rendering",
+    "generation",
+    "checks",
+)
 # Functions `AnswerService.answer` looks up in `bot.engine.answer` at call time, and their stages.
-TIMED_FUNCTIONS = {"covers": "coverage", "number_sources": "number sources", "verify": "checks"}
+TIMED_FUNCTIONS = {
+    "question_features": "coverage",
+    "number_sources": "number sources",
+    "verify": "checks",
+}
 
 
 @dataclass(frozen=True)
@@ -168,7 +182,10 @@ class Bench:
         self.model = CapturingModel(app.model)
         retriever: Any = TimedProxy(app.retriever, self.profile, {"search": "retrieval"})
         model: Any = TimedProxy(self.model, self.profile, {"complete": "generation"})
-        self.service = AnswerService(retriever, lambda: model, max_tokens=s.max_tokens)
+        evidence: Any = TimedProxy(
+            Evidence(app.embedder.embed, Weights.load()), self.profile, {"candidates": "evidence"}
+        )
+        self.service = AnswerService(retriever, lambda: model, evidence, max_tokens=s.max_tokens)
         self.bare = bare
         self.bare_stream = bare_stream
 

@@ -99,8 +99,21 @@ def rss_mb() -> float:
     return float(psutil.Process().memory_info().rss) / 2**20
 
 
-async def soak(desk: object, *, askers: int, seconds: float, log: bool = True) -> dict[str, object]:
+async def idle_gap(seconds: float) -> float:
+    """The worst stall of an event loop that does nothing but tick: what the machine's load
+    alone costs, to read the soak's worst gap against (measured in the same run)."""
+    ticker = Ticker()
+    task = asyncio.create_task(ticker.run())
+    await asyncio.sleep(seconds)
+    task.cancel()
+    return ticker.worst
+
+
+async def soak(
+    desk: object, *, askers: int, seconds: float, log: bool = True, baseline: float = 0.0
+) -> dict[str, object]:
     """Waves of `askers` until `seconds` have passed; the numbers the note reports."""
+    idle = await idle_gap(baseline) if baseline else None
     ticker = Ticker()
     tick_task = asyncio.create_task(ticker.run())
     await run_wave(desk, 1)  # warm-up: model and embedder loaded, first allocations made
@@ -127,6 +140,7 @@ async def soak(desk: object, *, askers: int, seconds: float, log: bool = True) -
         "fifo": all(w.fifo for w in waves),
         "every_asker_accounted": all(len(w.answered) + len(w.busy) == askers for w in waves),
         "worst_loop_gap_ms": round(ticker.worst * 1000, 1),
+        "idle_loop_gap_ms": None if idle is None else round(idle * 1000, 1),
         "rss_start_mb": round(rss_start, 1),
         "rss_end_mb": round(rss_mb(), 1),
     }
@@ -138,6 +152,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--askers", type=int, default=20)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--embedder", default=None, help="e.g. hashing (default: the configured)")
+    parser.add_argument(
+        "--baseline", type=float, default=30.0, help="seconds of an idle loop measured first"
+    )
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
@@ -160,14 +177,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         flush=True,
     )
-    result = asyncio.run(soak(app.desk, askers=args.askers, seconds=args.seconds))
+    result = asyncio.run(
+        soak(app.desk, askers=args.askers, seconds=args.seconds, baseline=args.baseline)
+    )
     errors = list(result["errors"])  # type: ignore[call-overload]
     print(
         f"summary: {result['waves']} waves; answered {result['answered']}, busy "
         f"{result['busy']}, errors {len(errors)}; "
         f"FIFO {result['fifo']}; every asker answered or told busy "
         f"{result['every_asker_accounted']}; worst event-loop gap "
-        f"{result['worst_loop_gap_ms']} ms; RSS {result['rss_start_mb']} MB → "
+        f"{result['worst_loop_gap_ms']} ms (an idle loop on this machine, same run: "
+        f"{result['idle_loop_gap_ms']} ms); RSS {result['rss_start_mb']} MB → "
         f"{result['rss_end_mb']} MB; load average "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )

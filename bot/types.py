@@ -4,6 +4,7 @@ the errors a user may see."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from index.errors import NewsdeskError
 
@@ -38,6 +39,8 @@ class Answer:
     sources: tuple[Source, ...]
     covered: bool = True
     used_model: bool = True
+    mode: Literal["model", "quote", "refusal"] = "model"
+    """How the final text was made: "model" (its own, verified), "quote" or "refusal"."""
 
 
 @dataclass(frozen=True)

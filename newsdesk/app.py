@@ -142,10 +142,13 @@ def build_desk(
     """The async front over the engine: answers, summaries, the worker queue."""
     from bot.desk import Desk
     from bot.engine.answer import AnswerService
+    from bot.engine.evidence import Evidence, Weights
     from bot.engine.summarise import Summariser
     from bot.worker import Worker
 
-    answers = AnswerService(retriever, model, max_tokens=settings.max_tokens)
+    weights = Weights.load().for_embedder(index.embedder.name)
+    evidence = Evidence(index.embedder.embed, weights)
+    answers = AnswerService(retriever, model, evidence, max_tokens=settings.max_tokens)
     summaries = Summariser(
         index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
     )

@@ -114,7 +114,7 @@ def evaluate(
     from rich.progress import Progress
 
     from newsdesk.evaluate import QuestionFileError, load_questions, report_json, run_eval
-    from newsdesk.report import render_table, save_plot
+    from newsdesk.report import render_tables, save_plot
 
     application = _app()
     desk = application.desk
@@ -136,7 +136,8 @@ def evaluate(
     if as_json:
         print_json(report_json(report))
     else:
-        Console().print(render_table(report))
+        for table in render_tables(report):
+            Console().print(table)
 
 
 def _checked(item: EvalQuestion, max_chars: int, path: Path) -> EvalQuestion:

@@ -1,15 +1,21 @@
-"""The answering engine: retrieve → coverage → number the sources → prompt → model → grounding.
+"""The answering engine: retrieve → rank the evidence → answerable? → prompt → model → grounding.
 
 Synchronous and transport-free: the async front (`bot.desk.Desk`) checks the question, trims the
 history and runs this off the event loop behind the model queue.
+
+Refusals are decided before the model runs: by retrieval when nothing is relevant, then by the
+fitted answerability model over the ranked evidence (`bot.engine.evidence`). The model sees only
+the best evidence sentences of each source, and its answer must state the fact they carry;
+otherwise the answer quotes them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.engine.coverage import best_sentences, covers
-from bot.engine.grounding import NOT_COVERED, Numbered, verify
+from bot.engine.coverage import question_features
+from bot.engine.evidence import Candidate, Evidence
+from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, verify
 from bot.engine.model import ChatModel, TextCallback
 from bot.engine.text import defuse
 from bot.types import Answer, Source, Turn
@@ -26,11 +32,13 @@ class AnswerService:
         self,
         retriever: Retriever,
         model: Callable[[], ChatModel],
+        evidence: Evidence,
         *,
         max_tokens: int = 200,
     ) -> None:
         self._retriever = retriever
         self._model = model
+        self._evidence = evidence
         self._max_tokens = max_tokens
 
     def answer(
@@ -40,9 +48,16 @@ class AnswerService:
         turns = list(history)
         query = " ".join([t.question for t in turns[-1:]] + [question])
         hits = self._retriever.search(query)
-        if not hits or not covers(query, hits):  # decided from retrieval: no model call
-            return Answer(question, NOT_COVERED, False, (), (), covered=False, used_model=False)
-        numbered = number_sources(hits, question)
+        if not hits:  # nothing relevant: decided by retrieval, no model call
+            return refusal(question)
+        numbered = number_sources(hits, [])
+        ranked = self._evidence.candidates(
+            question, numbered.passages, {s.n: s.title for s in numbered.sources}
+        )
+        features = question_features(question, hits, ranked)
+        if not ranked or not self._evidence.is_answerable(features):
+            return refusal(question)
+        numbered = number_sources(hits, ranked)
         messages = [
             {"role": "system", "content": render("answer_system")},
             {
@@ -50,7 +65,7 @@ class AnswerService:
                 "content": render(
                     "answer_user",
                     history=_history_block(turns),
-                    sources=_sources_block(numbered),
+                    sources=_sources_block(numbered, ranked),
                     question=question,
                 ),
             },
@@ -58,23 +73,34 @@ class AnswerService:
         raw = self._model().complete(
             messages, max_tokens=self._max_tokens, on_text=on_text, stop=ANSWER_STOP
         )
-        return verify(question, raw, numbered)
+        return verify(question, raw, numbered, ranked)
 
 
-def number_sources(hits: Sequence[Retrieved], question: str) -> Numbered:
-    """One source per article, numbered in rank order; passages keep their article's number."""
+def refusal(question: str) -> Answer:
+    return Answer(
+        question, NOT_COVERED, False, (), (), covered=False, used_model=False, mode="refusal"
+    )
+
+
+def number_sources(hits: Sequence[Retrieved], ranked: Sequence[Candidate]) -> Numbered:
+    """One source per article, numbered in rank order; passages keep their article's number.
+
+    Each source's quote is its best-ranked evidence sentence (its first passage's opening before
+    the evidence is ranked).
+    """
     numbers: dict[str, int] = {}
     passages: list[tuple[int, str]] = []
     for hit in hits:
         n = numbers.setdefault(hit.article.article_id, len(numbers) + 1)
         passages.append((n, hit.chunk.text))
+    best = {}
+    for candidate in reversed(ranked):
+        best[candidate.n] = candidate.text
     sources: list[Source] = []
     for hit in hits:
         n = numbers[hit.article.article_id]
         if n != len(sources) + 1:
             continue
-        texts = [t for m, t in passages if m == n]
-        quote = best_sentences(question, texts, limit=1)
         sources.append(
             Source(
                 n=n,
@@ -83,7 +109,7 @@ def number_sources(hits: Sequence[Retrieved], question: str) -> Numbered:
                 source=hit.article.source,
                 url=hit.article.url,
                 score=hit.score,
-                quote=quote[0][1] if quote else defuse(texts[0][:300]),
+                quote=best.get(n) or defuse(hit.chunk.text[:300]),
                 site=hit.article.site,
                 published=hit.article.published,
             )
@@ -91,9 +117,15 @@ def number_sources(hits: Sequence[Retrieved], question: str) -> Numbered:
     return Numbered(tuple(sources), tuple(passages))
 
 
-def _sources_block(numbered: Numbered) -> str:
-    titles = {s.n: s.title for s in numbered.sources}
-    return "\n\n".join(f"[{n}] {titles[n]}\n{defuse(text)}" for n, text in numbered.passages)
+def _sources_block(numbered: Numbered, ranked: Sequence[Candidate]) -> str:
+    """Each source's title and its best evidence sentences, in the order the article has them."""
+    shown = sorted(ranked[:SHOWN], key=lambda c: (c.n, c.passage, c.position))
+    blocks = []
+    for source in numbered.sources:
+        sentences = [c.text for c in shown if c.n == source.n]
+        if sentences:
+            blocks.append(f"[{source.n}] {source.title}\n" + " ".join(sentences))
+    return "\n\n".join(blocks)
 
 
 def _history_block(turns: Sequence[Turn]) -> str:

@@ -12,15 +12,30 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from bot.engine.coverage import about, best_sentences
-from bot.engine.text import COMMON_CAPS, NAME, answer_kind, content_words, new_facts, numbers
+from bot.engine.coverage import about
+from bot.engine.evidence import Candidate
+from bot.engine.text import (
+    COMMON_CAPS,
+    FACT_KINDS,
+    NAME,
+    asked_kind,
+    content_words,
+    kind_facts,
+    numbers,
+    stems,
+)
 from bot.types import Answer, Source
-from index.chunk import sentence_spans
 
 log = logging.getLogger(__name__)
 
 NOT_COVERED = "The indexed articles don't cover that."
 MIN_SUPPORT = 0.6
+# The evidence sentences an answer quotes, and that a model answer must agree with.
+QUOTED = 2
+# The evidence sentences the model is shown (best first, then put back in article order).
+SHOWN = 5
+# Words beyond the question's own that a model answer must share with that evidence.
+NEW_WORDS = 2
 
 _NUMERIC = re.compile(r"\d[\d.]*")
 _CITATION = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
@@ -90,26 +105,22 @@ def support(text: str, sources: Sequence[str]) -> float:
     return len(words & pool) / len(words)
 
 
-def anchored(answer: str, passages: Sequence[str], question: str) -> bool:
-    """Whether the sentences the answer draws on are about the question.
+def anchored(answer: str, evidence: Sequence[str]) -> bool:
+    """Whether the answer draws on the evidence ranked as answering the question.
 
-    An answer copied from an unrelated sentence (e.g. an instruction planted in an article) uses
-    source words, but not source sentences that share anything with what was asked.
+    An answer copied from an unrelated sentence (e.g. an instruction planted in an article, which
+    is never evidence) uses source words, but shares at most a few with the evidence sentences.
+    The evidence need not repeat the question: the sentence that gives a reason often doesn't.
     """
     said = content_words(strip_citations(answer))
-    asked = content_words(question)
     if not said:
         return False
-    for passage in passages:
-        for start, end in sentence_spans(passage):
-            words = content_words(passage[start:end])
-            if len(said & words) * 2 >= min(len(said), 4) and asked & words:
-                return True
-    return False
+    return any(len(said & content_words(e)) * 2 >= min(len(said), 4) for e in evidence)
 
 
-def verify(question: str, raw: str, numbered: Numbered) -> Answer:
-    """Keep the model's answer only if its citations and facts check out; else quote the sources."""
+def verify(question: str, raw: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:
+    """Keep the model's answer only if its citations and facts check out and it states the fact
+    the best evidence carries; else quote the best evidence."""
     valid = [s.n for s in numbered.sources]
     text, cited = parse_citations(raw, valid)
     all_texts = [t for _, t in numbered.passages]
@@ -123,31 +134,39 @@ def verify(question: str, raw: str, numbered: Numbered) -> Answer:
         and cited
         and not problems
         and support(text, cited_texts) >= MIN_SUPPORT
-        and anchored(text, cited_texts, question)
-        and answers_kind(text, question)
+        and anchored(text, [c.text for c in ranked[:SHOWN]])
+        and states_fact(text, question, [c.text for c in ranked[:QUOTED]])
         and all(about(question, t) for t in cited_texts)
     ):
-        return Answer(question, text, True, cited, numbered.sources)
+        return Answer(question, text, True, cited, numbered.sources, mode="model")
     log.info("grounding fallback unsupported=%d cited=%s", len(problems), cited)
-    return extractive_answer(question, numbered)
+    return extractive_answer(question, numbered, ranked)
 
 
-def answers_kind(text: str, question: str) -> bool:
-    """An answer to "how much"/"who"/"when" must state an amount/name/date the question lacks."""
-    kind = answer_kind(question)
-    return kind is None or bool(new_facts(kind, strip_citations(text), question))
+def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
+    """Whether an answer states what the best evidence adds to the question, not just restates it.
+
+    For "how much"/"when"/"who"/"where" it must name an amount/date/name that the question
+    lacks and the evidence holds; otherwise it must share at least `NEW_WORDS` words with the
+    evidence that are not the question's own ("Why is the Telegraph cutting jobs?" is not answered
+    by "The Telegraph is cutting jobs").
+    """
+    said = strip_citations(text)
+    shown = " ".join(evidence)
+    kind = asked_kind(question)
+    if kind in FACT_KINDS:
+        if kind_facts(kind, said, question) & kind_facts(kind, shown, question):
+            return True
+        # "12 crew" states the evidence's "a dozen crew": numbers compare by value
+        return kind == "amount" and bool((numbers(said) - numbers(question)) & numbers(shown))
+    asked = stems(question) | numbers(question)
+    added = (stems(said) | numbers(said)) - asked
+    return len(added & (stems(shown) | numbers(shown))) >= NEW_WORDS
 
 
-def extractive_answer(question: str, numbered: Numbered) -> Answer:
-    # Quote from passages about the question's names and numbers when there are any.
-    passages = [p for p in numbered.passages if about(question, p[1])] or list(numbered.passages)
-    ranked = best_sentences(question, [t for _, t in passages], limit=2)
-    parts: list[str] = []
-    cited: list[int] = []
-    for index, sentence in ranked:
-        n = passages[index][0]
-        parts.append(f"“{sentence}” [{n}]")
-        if n not in cited:
-            cited.append(n)
+def extractive_answer(question: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:
+    """Quote the best-ranked evidence sentences, each cited."""
+    parts = [f"“{c.text}” [{c.n}]" for c in ranked[:QUOTED]]
+    cited = tuple(dict.fromkeys(c.n for c in ranked[:QUOTED]))
     text = " ".join(parts) if parts else NOT_COVERED
-    return Answer(question, text, bool(parts), tuple(cited), numbered.sources)
+    return Answer(question, text, bool(parts), cited, numbered.sources, mode="quote")

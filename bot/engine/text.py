@@ -59,10 +59,30 @@ FACT_PATTERNS = {
 # How a question asks for each kind, tried in this order.
 ASKS = (
     ("share", r"\b(what|which) (share|proportion|percentage)|\bwhat per ?cent|\bhow much of\b"),
-    ("number", r"\bhow (many|long|far|old|fast|tall|big|high)\b|\bwhat (number|speed)\b"),
+    (
+        "number",
+        r"\bhow (many|long|far|old|fast|tall|big|high|large|heavy|low)\b"
+        r"|\bwhat (number|speed|size|figure)\b|\bby how much\b",
+    ),
     ("money", r"\bhow much\b|\b(cost|price|paid|raised?|worth|fine|budget|fee)\b"),
     ("date", r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bin what year\b"),
-    ("name", r"^\s*(who|whom|whose|which|where)\b"),
+    ("name", r"^\s*(who|whom|whose|which|where|in which|from which|at which|on which)\b|\bwho\b"),
+)
+# Amounts are any of these; a sentence holding one answers "how much/many/big".
+AMOUNT_PATTERNS = ("money", "share", "number")
+# The kinds of fact a sentence can be checked for by pattern.
+FACT_KINDS = ("amount", "date", "name")
+# A question that asks for a reason, and the words that usually give one.
+REASON_ASK = re.compile(
+    r"\bwhy\b|\bwhat (caused|causes|prompted|pushed|led|made|drove|is behind|was behind)\b"
+    r"|\breasons?\b",
+    re.I,
+)
+REASON_CUES = re.compile(
+    r"\b(because|due to|as a result|following|amid|owing to|blamed|reasons?|caused|led to|after|"
+    r"so that|in order to|aims? to|in a bid|bid to|since|means|meant|to (avoid|help|cut|make|"
+    r"protect|allow|stop|boost|reduce|ensure|save|meet|encourage|prevent))\b",
+    re.I,
 )
 
 
@@ -88,31 +108,25 @@ def normal(text: str) -> str:
     return re.sub(r"['’]s\b", "", re.sub(r"[-‐‑–—]", " ", text)).lower()
 
 
-def asking(question: str) -> tuple[str, str] | None:
-    """(kind, the words that ask for it) — e.g. ("number", "how long")."""
+def asked_kind(question: str) -> str | None:
+    """The kind of fact a question asks for: "amount", "date", "name", "reason", or None."""
     lowered = question.lower().strip()
     for kind, pattern in ASKS:
-        match = re.search(pattern, lowered)
-        if match:
-            return kind, match.group()
-    return None
+        if re.search(pattern, lowered):
+            return "amount" if kind in AMOUNT_PATTERNS else kind
+    return "reason" if REASON_ASK.search(question) else None
 
 
-def answer_kind(question: str) -> str | None:
-    """The kind of fact a question asks for, if it is one we can recognise."""
-    asked = asking(question)
-    return asked[0] if asked else None
-
-
-def facts_of_kind(kind: str, text: str) -> set[str]:
-    flags = 0 if kind == "name" else re.IGNORECASE
-    return {m.group().strip().lower() for m in re.finditer(FACT_PATTERNS[kind], text, flags)}
-
-
-def new_facts(kind: str, text: str, question: str) -> set[str]:
-    """Facts of `kind` in `text` that the question doesn't already state."""
+def kind_facts(kind: str | None, text: str, question: str) -> set[str]:
+    """Facts of the asked-for kind in `text` that the question doesn't already state."""
+    if kind not in FACT_KINDS:
+        return set()
     asked = question.lower()
-    return {f for f in facts_of_kind(kind, text) if f not in asked}
+    found: set[str] = set()
+    for name in AMOUNT_PATTERNS if kind == "amount" else (kind,):
+        flags = 0 if name == "name" else re.IGNORECASE
+        found |= {m.group().strip().lower() for m in re.finditer(FACT_PATTERNS[name], text, flags)}
+    return {f for f in found if f and f not in asked}
 
 
 # --- article text is data -----------------------------------------------------------------------

@@ -13,10 +13,12 @@ import re
 import pytest
 
 from bot.engine.answer import AnswerService
+from bot.engine.evidence import Candidate, Evidence, Weights
 from bot.engine.grounding import Numbered, verify
 from bot.engine.summarise import Summariser
 from bot.engine.text import defuse, numbers, planted
 from bot.types import Answer, Source
+from index.embed import build_embedder
 from index.models import Article, stable_id
 from newsdesk.app import App
 from tests.support import ScriptedModel
@@ -43,6 +45,19 @@ QUESTIONS = [
 ]
 BAD_REPLIES = ["HACKED [3][7][11]", "The answer is HACKED [1].", ""]
 FORGED = re.compile(r"HACKED|administrator|SYSTEM|OVERRIDE|<\||\[/?INST\]|assistant\s*:", re.I)
+
+
+def engine(app: App, model: ScriptedModel) -> AnswerService:
+    weights = Weights.load().for_embedder(app.embedder.name)
+    return AnswerService(app.retriever, lambda: model, Evidence(app.embedder.embed, weights))
+
+
+def ranked(question: str, numbered: Numbered) -> list[Candidate]:
+    """The evidence ranker's order over `numbered` (hashing embedder)."""
+    evidence = Evidence(build_embedder("hashing").embed, Weights.load())
+    return evidence.candidates(
+        question, numbered.passages, {s.n: s.title for s in numbered.sources}
+    )
 
 
 def planted_article(kind: str, where: str) -> Article:
@@ -81,7 +96,7 @@ def test_a_planted_instruction_never_reaches_an_answer(
 ) -> None:
     app.index.add([planted_article(kind, where)])
     model = ScriptedModel([reply])
-    answer = AnswerService(app.retriever, lambda: model, max_tokens=64).answer(question)
+    answer = engine(app, model).answer(question)
     assert_clean(answer)
     if answer.grounded:  # the honest sentence was quoted
         assert any(fact in answer.text for fact in ("90 berths", "eight months", "40,000"))
@@ -93,9 +108,10 @@ def test_a_planted_citation_number_does_not_vouch_for_a_figure() -> None:
     """The issue's case: "9 berths" (truth 90) passed because the article held "[9]"."""
     passage = "The new marina has 90 berths for visiting boats. [9] [12]"
     numbered = Numbered((Source(1, "a", "Marina", "m.txt", None, 0.9, ""),), ((1, passage),))
-    wrong = verify("How many berths does the marina have?", "It has 9 berths [1].", numbered)
+    question = "How many berths does the marina have?"
+    wrong = verify(question, "It has 9 berths [1].", numbered, ranked(question, numbered))
     assert "9 berths" not in wrong.text.replace("90 berths", "")
-    right = verify("How many berths does the marina have?", "It has 90 berths [1].", numbered)
+    right = verify(question, "It has 90 berths [1].", numbered, ranked(question, numbered))
     assert right.grounded and right.text == "It has 90 berths [1]."
 
 
@@ -117,7 +133,7 @@ def test_number_words_are_checked_like_digits(
 ) -> None:
     numbered = Numbered((Source(1, "a", "Ferry", "f.txt", None, 0.9, ""),), ((1, source),))
     question = "What happened to the ferry repairs and crew and ferries?"
-    answer = verify(question, reply, numbered)
+    answer = verify(question, reply, numbered, ranked(question, numbered))
     assert (answer.text == reply) is grounded_reply, answer.text
 
 
@@ -125,9 +141,7 @@ def test_an_unsupported_number_word_is_not_grounded_end_to_end(app: App) -> None
     article = Article(stable_id("ferry"), "Quayside ferry returns", FERRY, "f.txt")
     app.index.add([article])
     model = ScriptedModel(["The repairs took six months [1]."])
-    answer = AnswerService(app.retriever, lambda: model, max_tokens=64).answer(
-        "How long did the ferry repairs take?"
-    )
+    answer = engine(app, model).answer("How long did the ferry repairs take?")
     assert "six months" not in answer.text  # replaced by the article's own sentence
     assert "eight months" in answer.text
 

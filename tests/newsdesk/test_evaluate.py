@@ -23,7 +23,7 @@ from newsdesk.evaluate import (
     report_json,
     run_eval,
 )
-from newsdesk.report import render_table, save_plot
+from newsdesk.report import render_table, render_tables, save_plot
 from tests.bot.fakes import FakeDesk
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +37,10 @@ def _source(n: int, title: str) -> Source:
 def _answer(text: str, *titles: str, covered: bool = True) -> Answer:
     sources = tuple(_source(n, title) for n, title in enumerate(titles, start=1))
     citations = tuple(s.n for s in sources)
-    return Answer("", text, covered, citations, sources, covered=covered, used_model=covered)
+    mode = "refusal" if not covered else ("quote" if text.startswith("“") else "model")
+    return Answer(
+        "", text, covered, citations, sources, covered=covered, used_model=covered, mode=mode
+    )
 
 
 def _refusal() -> Answer:
@@ -49,8 +52,14 @@ def scripted_desk(questions: Sequence[EvalQuestion]) -> FakeDesk:
     return FakeDesk().script(*(SCRIPT[q.question] for q in questions))
 
 
-def _q(qid: str, expected: tuple[str, ...] = (), article: str | None = None) -> EvalQuestion:
-    return EvalQuestion(qid, f"question {qid}?", expected, article, answerable=bool(expected))
+def _q(
+    qid: str,
+    expected: tuple[str, ...] = (),
+    article: str | None = None,
+    kind: str | None = None,
+    category: str | None = None,
+) -> EvalQuestion:
+    return EvalQuestion(qid, f"question {qid}?", expected, article, bool(expected), kind, category)
 
 
 def _ticking_clock(latencies: Sequence[float]) -> Callable[[], float]:
@@ -65,12 +74,12 @@ def _ticking_clock(latencies: Sequence[float]) -> Callable[[], float]:
 
 
 QUESTIONS = [
-    _q("top", ("Lillian Tan",), "Laura Ashley"),  # first source, right answer
-    _q("second", ("Manchester",), "Labour chooses"),  # second source, wrong answer
-    _q("fourth", ("1893",), "Millrace Bridge"),  # fourth source, right answer
-    _q("refused", ("£4.6m",), "Lowick Green"),  # a false refusal
-    _q("declined"),  # unanswerable, refused
-    _q("invented"),  # unanswerable, answered anyway
+    _q("top", ("Lillian Tan",), "Laura Ashley", "name", "business"),  # first source, right
+    _q("second", ("Manchester",), "Labour chooses", "place", "politics"),  # second source, wrong
+    _q("fourth", ("1893",), "Millrace Bridge", "date", "politics"),  # fourth source, right
+    _q("refused", ("£4.6m",), "Lowick Green", "amount", "business"),  # a false refusal
+    _q("declined", kind="near-miss", category="business"),  # unanswerable, refused
+    _q("invented", kind="out-of-corpus"),  # unanswerable, answered anyway
 ]
 SCRIPT = {
     "question top?": _answer("It is lillian tan [1].", "Laura Ashley chief stepping down", "x"),
@@ -182,9 +191,9 @@ async def test_table_shows_each_metric_against_its_target() -> None:
     console = Console(width=120, record=True)
     console.print(render_table(report))
     text = console.export_text()
-    for label in ("hit@1", "hit@3", "accuracy", "refusal", "false refusals", "latency p95"):
+    for label in ("hit@1", "hit@3", "accuracy", "near-miss refusal", "false refusals", "p95"):
         assert label in text
-    assert "50.0%" in text and "≥ 95%" in text and "≤ 10%" in text and "FAIL" in text
+    assert "50.0%" in text and "≥ 95%" in text and "≤ 5%" in text and "FAIL" in text
 
 
 async def test_json_report_is_serialisable_and_flags_missed_targets() -> None:
@@ -194,12 +203,35 @@ async def test_json_report_is_serialisable_and_flags_missed_targets() -> None:
     assert data["passed"] == {
         "hit_at_3": False,
         "accuracy": False,
-        "refusal_rate": False,
         "false_refusal_rate": False,
+        "near_miss_refusal_rate": True,
+        "out_of_corpus_refusal_rate": False,
     }
     assert data["meets_targets"] is False
     assert [r["question"]["id"] for r in data["results"]] == [q.id for q in QUESTIONS]
     assert data["results"][0]["titles"][0] == "Laura Ashley chief stepping down"
+
+
+async def test_every_metric_per_type_and_per_category_with_answer_modes() -> None:
+    report = await run_eval(scripted_desk(QUESTIONS), QUESTIONS, clock=_ticking_clock([1] * 6))
+    by_type = {row.name: row for row in report.by_type}
+    assert list(by_type) == ["name", "place", "date", "amount", "near-miss", "out-of-corpus"]
+    assert by_type["name"].accuracy == 1.0 and by_type["place"].accuracy == 0.0
+    assert by_type["amount"].false_refusal_rate == 1.0 and by_type["amount"].accuracy == 0.0
+    assert by_type["near-miss"].refusal_rate == 1.0
+    assert by_type["out-of-corpus"].refusal_rate == 0.0
+    assert by_type["out-of-corpus"].accuracy is None  # no answerable questions to judge
+    by_category = {row.name: row for row in report.by_category}
+    assert list(by_category) == ["business", "politics"]  # out-of-corpus has no category
+    assert by_category["politics"].questions == 2
+    assert by_category["politics"].accuracy == pytest.approx(0.5)
+    assert report.modes == {"model": pytest.approx(4 / 6), "quote": 0.0, "refusal": 2 / 6}
+    assert by_category["business"].modes["refusal"] == pytest.approx(2 / 3)
+    console = Console(width=160, record=True)
+    for table in render_tables(report):
+        console.print(table)
+    text = console.export_text()
+    assert "By question type" in text and "By category" in text and "out-of-corpus" in text
 
 
 async def test_save_plot_writes_a_png(tmp_path: Path) -> None:
@@ -302,3 +334,17 @@ def test_demo_questions_are_answered_verbatim_by_the_bundled_articles() -> None:
         assert len(matches) == 1, question.id
         text = matches[0].read_text(encoding="utf-8").casefold()
         assert any(e.casefold() in text for e in question.expected), question.id
+
+
+def test_the_dev_split_loads_with_its_types_and_categories() -> None:
+    questions = load_questions(ROOT / "eval" / "dev.jsonl")
+    assert {q.type for q in questions} >= {"amount", "why", "near-miss", "out-of-corpus"}
+    assert all(q.category is None for q in questions if q.type == "out-of-corpus")
+
+
+def test_a_type_that_is_not_a_string_is_one_clear_line(tmp_path: Path) -> None:
+    path = tmp_path / "q.jsonl"
+    line = {"id": "a", "question": "q?", "expected": [], "article": None, "answerable": False}
+    path.write_text(json.dumps(line | {"type": 3}) + "\n")
+    with pytest.raises(QuestionFileError, match="line 1: 'type' must be a non-empty string"):
+        load_questions(path)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.engine.answer import _history_block, _sources_block
+from bot.engine.evidence import Candidate
 from bot.engine.grounding import Numbered
 from bot.types import Source, Turn
 from prompts import PromptError, render
@@ -29,11 +30,19 @@ NUMBERED = Numbered(
     ),
 )
 
+# The ranked evidence, best first: the fare, then the cost; shown in article order.
+RANKED = (
+    Candidate(1, 2, 0, "Fares are £1.90.", (), 3.0),
+    Candidate(1, 0, 1, "It cost £182m.", (), 2.0),
+    Candidate(2, 1, 0, "The bridge closed.", (), 1.0),
+    Candidate(1, 0, 0, "The tram opened on 14 June.", (), 0.5),
+)
+
 CASES = {
     "answer_system": {},
     "answer_user": {
         "history": _history_block([Turn("When did the tram open?", "On 14 June [1].")]),
-        "sources": _sources_block(NUMBERED),
+        "sources": _sources_block(NUMBERED, RANKED),
         "question": "How much was the fare?",
     },
     "summary_system": {},

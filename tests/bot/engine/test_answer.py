@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.engine.answer import AnswerService
+from bot.engine.evidence import Evidence, Weights
 from bot.engine.grounding import NOT_COVERED
 from bot.engine.text import defuse
 from bot.types import Turn
@@ -20,7 +21,11 @@ def indexed(app: App, articles: list[Article]) -> App:
 
 
 def service(app: App, model: ScriptedModel) -> AnswerService:
-    return AnswerService(app.retriever, lambda: model, max_tokens=64)
+    """The real engine on the hashing stand-in embedder, for which the answerability model (fitted
+    on MiniLM similarities) refuses nothing: these tests are about what happens after it. The
+    decision itself is tested with the real embedder in test_evidence.py."""
+    evidence = Evidence(app.embedder.embed, Weights.load().for_embedder(app.embedder.name))
+    return AnswerService(app.retriever, lambda: model, evidence, max_tokens=64)
 
 
 def test_a_grounded_answer_keeps_its_valid_citations(indexed: App) -> None:
@@ -53,9 +58,7 @@ def test_invented_figures_fall_back_to_quoting_the_sources(indexed: App) -> None
 def test_nothing_relevant_is_an_honest_refusal_without_a_model_call(app: App) -> None:
     model = ScriptedModel(["Indonesia won."])
     app.index.add([Article(article_id="x", title="Tram", text="The tram opened.", source="s")])
-    strict = AnswerService(
-        App(app.settings.model_copy(update={"min_relevance": 0.9})).retriever, lambda: model
-    )
+    strict = service(App(app.settings.model_copy(update={"min_relevance": 0.9})), model)
     answer = strict.answer("Who won the 2022 World Cup?")
     assert answer.text == NOT_COVERED
     assert (answer.covered, answer.grounded, answer.citations, answer.used_model) == (

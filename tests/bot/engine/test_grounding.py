@@ -2,15 +2,27 @@ from __future__ import annotations
 
 import pytest
 
+from bot.engine.evidence import Candidate
 from bot.engine.grounding import (
     Numbered,
     facts,
     parse_citations,
+    states_fact,
     support,
     unsupported_facts,
     verify,
 )
 from bot.types import Source
+
+
+def candidates(numbered: Numbered, best_first: list[str]) -> list[Candidate]:
+    """The evidence as the ranker would hand it over, best first (scores are not read here)."""
+    where = {text: (n, i) for i, (n, text) in enumerate(numbered.passages)}
+    out = []
+    for rank, sentence in enumerate(best_first):
+        n, i = next(where[t] for t in where if sentence in t)
+        out.append(Candidate(n, i, 0, sentence, (), -float(rank)))
+    return out
 
 
 @pytest.mark.parametrize(
@@ -60,6 +72,59 @@ def test_an_answer_citing_a_source_about_something_else_is_replaced() -> None:
         ),
     )
     question = "How many entries did the St Aldric's Academy team beat for the Brightspark prize?"
-    answer = verify(question, "The first Academy Awards were handed out in 1929 [2].", numbered)
+    ranked = candidates(numbered, [numbered.passages[0][1]])
+    answer = verify(
+        question, "The first Academy Awards were handed out in 1929 [2].", numbered, ranked
+    )
     assert answer.citations == (1,)
     assert "214" in answer.text and "1929" not in answer.text
+    assert answer.mode == "quote"
+
+
+TELEGRAPH = Numbered(
+    sources=(Source(1, "t", "Telegraph to cut 90 jobs", "t.md", None, 0.7, "q"),),
+    passages=(
+        (
+            1,
+            "The Telegraph Group is cutting 90 journalists' jobs, according to a report. "
+            "The paper says falling advertising revenue means it must save £5m a year.",
+        ),
+    ),
+)
+WHY = "Why is the Telegraph Group cutting 90 jobs?"
+REASON = "The paper says falling advertising revenue means it must save £5m a year."
+
+
+def test_a_model_answer_that_restates_the_question_is_replaced_by_the_reason() -> None:
+    ranked = candidates(TELEGRAPH, [REASON])
+    raw = "The Telegraph Group is cutting 90 journalists' jobs, according to a report [1]."
+    answer = verify(WHY, raw, TELEGRAPH, ranked)
+    assert answer.mode == "quote"
+    assert "advertising revenue" in answer.text
+
+
+def test_a_model_answer_that_gives_the_reason_is_kept() -> None:
+    ranked = candidates(TELEGRAPH, [REASON])
+    raw = "Falling advertising revenue means the paper must save £5m a year [1]."
+    answer = verify(WHY, raw, TELEGRAPH, ranked)
+    assert answer.mode == "model" and answer.text == raw
+
+
+@pytest.mark.parametrize(
+    ("answer", "states"),
+    [
+        ("The line cost £182 million [1].", True),
+        ("The line was opened by the mayor [1].", False),  # true, but not the amount asked for
+        ("The tram line cost a lot [1].", False),  # no amount at all
+    ],
+)
+def test_states_fact_for_an_amount(answer: str, states: bool) -> None:
+    evidence = ["The Eastgate line cost £182 million and was opened by the mayor."]
+    assert states_fact(answer, "How much did the Eastgate tram line cost?", evidence) is states
+
+
+def test_states_fact_needs_the_fact_of_the_best_evidence_not_another() -> None:
+    evidence = ["Mayor Ada Lovel cut the ribbon."]
+    assert states_fact("Ada Lovel opened it [1].", "Who opened the tram line?", evidence)
+    # counter-example: a name that is true elsewhere but not in the best evidence
+    assert not states_fact("Tom Reed opened it [1].", "Who opened the tram line?", evidence)

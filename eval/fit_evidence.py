@@ -1,0 +1,171 @@
+"""Fit the evidence ranker and the answerability model on the DEV split; write their weights.
+
+    .venv/bin/python eval/fit_evidence.py [--questions eval/dev.jsonl] [--data-dir data/eval-train]
+                                          [--out bot/engine/evidence.json]
+
+The index must hold the articles the questions are about (`make eval` builds it: BBC train.csv +
+../shared/samples). For every question the real retriever and embedder produce the candidate
+sentences and their features (`bot.engine.evidence`); then
+- the ranker (a conditional logit: a softmax over one question's candidates) learns to put the
+  sentences that hold an expected answer first, on the answerable questions;
+- the answerability model (a logistic regression over `QUESTION_FEATURES`) learns answerable vs
+  near-miss and out-of-corpus questions, and its threshold is the highest one that keeps dev false
+  refusals at or under `MAX_FALSE_REFUSALS`.
+Leave-one-question-out estimates are printed beside the in-sample numbers. Deterministic: plain
+gradient steps from zero, no randomness. Never run it on the test split.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bot.engine.coverage import question_features  # noqa: E402
+from bot.engine.evidence import (  # noqa: E402
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    Evidence,
+    Weights,
+)
+from newsdesk.app import App  # noqa: E402
+from newsdesk.settings import Settings  # noqa: E402
+
+MAX_FALSE_REFUSALS = 0.04
+Array = NDArray[np.float64]
+
+
+def fit_ranker(groups: list[tuple[Array, Array]], l2: float = 0.01, steps: int = 800) -> Array:
+    """Conditional logit: maximise the softmax mass of the answer sentences within each group."""
+    groups = [(x, y) for x, y in groups if y.any()]
+    w = np.zeros(groups[0][0].shape[1])
+    for _ in range(steps):
+        grad = np.zeros_like(w)
+        for x, y in groups:
+            s = x @ w
+            p = np.exp(s - s.max())
+            grad += x.T @ (y / y.sum() - p / p.sum())
+        w += grad / len(groups) - l2 * w
+    return w
+
+
+def fit_logistic(x: Array, y: Array, l2: float = 0.01, steps: int = 3000) -> Array:
+    """Class-balanced logistic regression; returns [bias, weights...] on the raw features."""
+    mu, sd = x.mean(0), x.std(0) + 1e-6
+    z = (x - mu) / sd
+    weight = np.where(y > 0, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
+    b, w = 0.0, np.zeros(x.shape[1])
+    for _ in range(steps):
+        r = weight * (y - 1 / (1 + np.exp(-(z @ w + b))))
+        w += 0.5 * (z.T @ r / len(y) - l2 * w)
+        b += 0.5 * r.mean()
+    return np.concatenate([[b - (w / sd) @ mu], w / sd])
+
+
+def has_answer(expected: list[str], text: str) -> bool:
+    return any(e.casefold() in text.casefold() for e in expected)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--questions", type=Path, default=REPO / "eval" / "dev.jsonl")
+    parser.add_argument("--data-dir", type=Path, default=REPO / "data" / "eval-train")
+    parser.add_argument("--out", type=Path, default=REPO / "bot" / "engine" / "evidence.json")
+    args = parser.parse_args()
+    if "test" in args.questions.name:
+        parser.error("fit on the dev split only")
+    questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line]
+    app = App(Settings(data_dir=args.data_dir))
+    neutral = Weights((1.0,) + (0.0,) * (len(SENTENCE_FEATURES) - 1), (0.0,) * 7, 0.5)
+    scorer = Evidence(app.embedder.embed, neutral)
+    rows = []
+    for q in questions:
+        hits = app.retriever.search(q["question"])
+        numbers: dict[str, int] = {}
+        passages, titles = [], {}
+        for h in hits:
+            n = numbers.setdefault(h.article.article_id, len(numbers) + 1)
+            passages.append((n, h.chunk.text))
+            titles[n] = h.article.title
+        found = scorer.candidates(q["question"], passages, titles) if hits else []
+        x = np.array([c.features for c in found], dtype=np.float64).reshape(
+            -1, len(SENTENCE_FEATURES)
+        )
+        y = np.array([q["answerable"] and has_answer(q["expected"], c.text) for c in found], float)
+        rows.append((q, hits, found, x, y))
+    groups = [(x, y) for q, _, _, x, y in rows if q["answerable"] and len(y)]
+    ranker = fit_ranker(groups)
+    report_ranker(groups, ranker)
+    feats, labels = [], []
+    for q, hits, found, x, _ in rows:
+        if not hits:
+            continue
+        scores = x @ ranker
+        order = np.argsort(-scores, kind="stable")
+        reranked = [replace(found[i], score=float(scores[i])) for i in order]
+        feats.append(question_features(q["question"], hits, reranked))
+        labels.append(float(q["answerable"]))
+    fx, fy = np.array(feats), np.array(labels)
+    answerable = fit_logistic(fx, fy)
+    probs = 1 / (1 + np.exp(-(fx @ answerable[1:] + answerable[0])))
+    threshold = pick_threshold(probs, fy, questions, rows)
+    out = {
+        "fitted_on": args.questions.name,
+        "sentence_features": list(SENTENCE_FEATURES),
+        "ranker": [round(float(v), 4) for v in ranker],
+        "question_features": list(QUESTION_FEATURES),
+        "answerable": [round(float(v), 4) for v in answerable],
+        "threshold": round(threshold, 4),
+        "embedder": app.embedder.name,
+    }
+    args.out.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def report_ranker(groups: list[tuple[Array, Array]], w: Array) -> None:
+    def top(w: Array, x: Array, y: Array, k: int) -> bool:
+        return bool(y[np.argsort(-(x @ w), kind="stable")[:k]].any())
+
+    n = len(groups)
+    reachable = sum(bool(y.any()) for _, y in groups)
+    loo1 = loo2 = 0
+    for i, (x, y) in enumerate(groups):
+        wi = fit_ranker(groups[:i] + groups[i + 1 :], steps=400)
+        loo1 += top(wi, x, y, 1)
+        loo2 += top(wi, x, y, 2)
+    print(f"answer in the passages: {reachable}/{n}")
+    print(
+        f"ranker in-sample top1 {sum(top(w, x, y, 1) for x, y in groups)}/{n} "
+        f"top2 {sum(top(w, x, y, 2) for x, y in groups)}/{n}; leave-one-out top1 {loo1}/{n} "
+        f"top2 {loo2}/{n}"
+    )
+    print("ranker weights", dict(zip(SENTENCE_FEATURES, np.round(w, 2), strict=True)))
+
+
+def pick_threshold(probs: Array, labels: Array, questions: list, rows: list) -> float:
+    answerable_total = sum(q["answerable"] for q in questions)
+    best = 0.0
+    for t in sorted(set(np.round(probs, 4))):
+        refused = sum(1 for p, y in zip(probs, labels) if y > 0 and p < t)
+        if refused / answerable_total <= MAX_FALSE_REFUSALS:
+            best = float(t)
+    kept = probs >= best
+    print(
+        f"threshold {best:.4f}: false refusals {sum((labels > 0) & ~kept)}/{answerable_total}, "
+        f"unanswerable refused {sum((labels == 0) & ~kept)}/{sum(labels == 0)} "
+        f"(+{sum(1 for r in rows if not r[1])} by retrieval)"
+    )
+    return best
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,141 @@
+"""The evidence ranker and the answerability model: the vocabulary they read, and real text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bot.engine.coverage import question_features
+from bot.engine.evidence import (
+    QUESTION_FEATURES,
+    SENTENCE_FEATURES,
+    Evidence,
+    Weights,
+    focus_words,
+)
+from bot.engine.text import asked_kind, kind_facts
+from index.embed import build_embedder
+from index.models import ArticleRecord, Chunk, Retrieved
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("How much did the tram line cost?", "amount"),
+        ("What share of homes are affected?", "amount"),
+        ("How large would the merged bank's assets be?", "amount"),
+        ("By how much did the economy grow?", "amount"),
+        ("When did the line open?", "date"),
+        ("In what year was the bridge built?", "date"),
+        ("Who opened the line?", "name"),
+        ("In which town did the band meet?", "name"),
+        ("Why did the council approve it?", "reason"),
+        ("What caused the network to crash?", "reason"),
+        ("What does the new rule make bosses do?", None),  # descriptive: no pattern to match
+    ],
+)
+def test_asked_kind(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+def test_kind_facts_are_new_to_the_question() -> None:
+    question = "How many of the 2024 tickets were sold?"
+    assert kind_facts("amount", "Some 4,500 of the 2024 tickets sold.", question) == {"4,500"}
+    # counter-example: a sentence that only repeats the question's own number adds nothing
+    assert kind_facts("amount", "The 2024 tickets sold well.", question) == set()
+    assert kind_facts("reason", "It closed because of rain.", "Why did it close?") == set()
+
+
+def test_focus_words_leave_out_the_topic_and_the_asking_words() -> None:
+    assert focus_words("Where was Anna Keaveney born?", "Actress Anna Keaveney dies") == "born"
+    # counter-example: with nothing left, the whole question is the focus
+    assert focus_words("Who is Ada Lovel?", "Ada Lovel") == "Who is Ada Lovel?"
+
+
+def test_packaged_weights_match_the_features() -> None:
+    weights = Weights.load()
+    assert len(weights.ranker) == len(SENTENCE_FEATURES)
+    assert len(weights.answerable) == len(QUESTION_FEATURES) + 1
+    assert 0.0 < weights.threshold < 1.0
+
+
+def test_another_embedder_keeps_the_ranker_but_refuses_by_retrieval_only() -> None:
+    weights = Weights.load()
+    assert weights.for_embedder(weights.embedder) is weights
+    other = weights.for_embedder("hashing-384")
+    assert other.threshold == 0.0 and other.ranker == weights.ranker
+
+
+def test_weights_fitted_for_other_features_are_refused() -> None:
+    stale = {
+        "sentence_features": ["sim"],
+        "question_features": list(QUESTION_FEATURES),
+        "ranker": [1.0],
+        "answerable": [0.0] * 7,
+        "threshold": 0.5,
+        "embedder": "all-MiniLM-L6-v2-int8",
+    }
+    with pytest.raises(ValueError, match="re-run"):
+        Weights.load(json.dumps(stale))
+
+
+# Our own demo text (never BBC text in the repository).
+BOAT = (
+    "Rower Mia Tennant has finished her solo crossing of the Atlantic. "
+    "Mia Tennant, who trained on the Tarnvale reservoir, said the crossing was the hardest thing "
+    "she had ever done. "
+    "She was born in Kelso and took up rowing at university. "
+    "The crossing took 62 days and raised £41,000 for the lifeboat charity. "
+    "Her boat capsized twice in storms off the Azores, because the rudder failed."
+)
+TITLE = "Rower Mia Tennant finishes Atlantic crossing"
+
+
+@pytest.fixture(scope="module")
+def evidence() -> Evidence:
+    return Evidence(build_embedder("minilm").embed, Weights.load())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "answer"),
+    [
+        ("Where was the Atlantic rower Mia Tennant born?", "Kelso"),
+        ("How long did Mia Tennant's Atlantic crossing take?", "62 days"),
+        ("How much money did Mia Tennant's row raise for charity?", "£41,000"),
+        ("Why did Mia Tennant's boat capsize?", "rudder failed"),
+    ],
+)
+def test_the_sentence_that_adds_the_fact_ranks_above_the_one_that_restates_the_topic(
+    evidence: Evidence, question: str, answer: str
+) -> None:
+    ranked = evidence.candidates(question, [(1, BOAT)], {1: TITLE})
+    assert answer in ranked[0].text
+    assert not ranked[0].text.startswith("Rower Mia Tennant has finished")
+
+
+def passage_hit(question: str) -> Retrieved:
+    """BOAT as the one retrieved passage, scored as retrieval would: its dense similarity."""
+    record = ArticleRecord("boat", TITLE, "boat.txt", None, None, None, None, "h", 1, 0.0)
+    q, text = build_embedder("minilm").embed([question, BOAT])
+    return Retrieved(Chunk("boat:0", "boat", 0, BOAT, 0, len(BOAT)), record, float(q @ text))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("question", "answerable"),
+    [
+        ("How long did Mia Tennant's Atlantic crossing take?", True),
+        ("Where was the Atlantic rower Mia Tennant born?", True),
+        ("Who won the 2022 World Cup final in Qatar?", False),  # nothing of it in the passage
+        ("When did ChatGPT launch?", False),
+    ],
+)
+def test_the_fitted_answerability_model_on_text_it_never_saw(
+    evidence: Evidence, question: str, answerable: bool
+) -> None:
+    hit = passage_hit(question)
+    ranked = evidence.candidates(question, [(1, BOAT)], {1: TITLE})
+    features = question_features(question, [hit], ranked)
+    assert evidence.is_answerable(features) is answerable
