@@ -96,6 +96,9 @@ class ServerModel:
             "max_tokens": max_tokens,
             "temperature": self.config.temperature,
             "seed": self.config.seed,
+            # llama.cpp's own extension, ignored by other servers: llama-cpp-python's server
+            # defaults to 1.1, the in-process model to 1.0; the same settings give the same text
+            "repeat_penalty": 1.0,
             "stream": True,
         }
         if self.config.model:

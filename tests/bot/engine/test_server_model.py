@@ -72,6 +72,7 @@ def test_streams_growing_prefixes_and_sends_the_request_options() -> None:
         "max_tokens": 24,
         "temperature": 0.0,
         "seed": 7,
+        "repeat_penalty": 1.0,
         "stream": True,
         "model": "smollm2",
         "stop": ["\n\n"],
