@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence bench-index bench-answer bench-extract bench-summary captures clean
+.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence bench-index bench-answer bench-scale bench-extract bench-summary captures clean
 
 $(BIN)/newsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-index: setup ## index the whole BBC corpus and report throughput
 
 bench-answer: setup ## time the stages of an answer against a bare llama.cpp call
 	$(BIN)/python bench/answer_bench.py
+
+bench-scale: setup ## search at ~6k and ~60k chunks: cold start, p50/p95, stall after an add, RSS
+	$(BIN)/python bench/scale_bench.py
 
 bench-extract: setup ## extraction vs bare trafilatura on real pages (dev; SPLIT=test for held-out)
 	$(BIN)/python bench/extract_bench.py --split $(or $(SPLIT),dev)

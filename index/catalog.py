@@ -63,6 +63,10 @@ class Catalog(Protocol):
         """The committed content hash of each of `article_ids` that is indexed."""
         ...
 
+    def versions(self) -> dict[str, str]:
+        """Every indexed article's content hash (searching processes diff it to find changes)."""
+        ...
+
     def records(self, article_ids: Iterable[str] | None = None) -> list[ArticleRecord]:
         """The given (default: all) articles, newest first."""
         ...

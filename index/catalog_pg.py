@@ -223,6 +223,12 @@ class PostgresCatalog:
         return {str(a): str(h) for a, h in rows}
 
     @_online
+    def versions(self) -> dict[str, str]:
+        return {
+            str(a): str(h) for a, h in self._rows("SELECT article_id, content_hash FROM articles")
+        }
+
+    @_online
     def records(self, article_ids: Iterable[str] | None = None) -> list[ArticleRecord]:
         order = 'ORDER BY indexed_at DESC, title COLLATE "C"'
         if article_ids is None:

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import Stemmer  # PyStemmer
+
 from index.catalog import query_terms
 from index.errors import NewsdeskError
 from index.models import Article, ArticleRecord, Chunk
@@ -26,6 +28,8 @@ from index.sqlite_db import open_db
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 2
+PRUNE_FROM_CHUNKS = 1000
+"""From this many chunks on, a lexical query leaves out words found in over half of them."""
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -33,6 +37,7 @@ CREATE TABLE IF NOT EXISTS articles (
     article_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT NOT NULL, url TEXT,
     site TEXT, byline TEXT, published TEXT, content_hash TEXT NOT NULL,
     chunks INTEGER NOT NULL, indexed_at REAL NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_versions ON articles(article_id, content_hash);
 CREATE TABLE IF NOT EXISTS pending (article_id TEXT NOT NULL, content_hash TEXT NOT NULL,
     PRIMARY KEY (article_id, content_hash));
 CREATE TABLE IF NOT EXISTS summaries (content_hash TEXT PRIMARY KEY, summary TEXT NOT NULL,
@@ -98,6 +103,11 @@ class SqliteCatalog:
         self._db.executescript(_TABLES)
         if self.get_meta("schema_version") != str(SCHEMA_VERSION):
             self._upgrade()
+        self._db.execute(  # per connection: how many chunks each indexed term occurs in
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunk_vocab "
+            "USING fts5vocab(main, chunk_terms, 'row')"
+        )
+        self._stem = Stemmer.Stemmer("porter").stemWord  # the algorithm of FTS5's tokenizer
 
     @property
     def read_only(self) -> bool:
@@ -156,6 +166,9 @@ class SqliteCatalog:
         ids = list(article_ids)
         rows = self._many("SELECT article_id, content_hash FROM articles WHERE article_id IN ", ids)
         return {str(a): str(h) for a, h in rows}
+
+    def versions(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT article_id, content_hash FROM articles").fetchall())
 
     def records(self, article_ids: Iterable[str] | None = None) -> list[ArticleRecord]:
         if article_ids is None:
@@ -236,7 +249,7 @@ class SqliteCatalog:
         return int(articles), int(chunks)
 
     def lexical_search(self, query: str, k: int) -> list[Chunk]:
-        terms = query_terms(query)
+        terms = self._informative(query_terms(query))
         if not terms or k <= 0:
             return []
         # Each word is an FTS5 string literal ("" escapes a quote), so nothing the user typed is
@@ -249,6 +262,26 @@ class SqliteCatalog:
             (match, k),
         ).fetchall()
         return [Chunk(*row) for row in rows]
+
+    def _informative(self, terms: list[str]) -> list[str]:
+        """`terms` without those in more than half the chunks of a large index.
+
+        FTS5's bm25 gives such a term no weight (its IDF is clamped to 1e-6), so leaving it out
+        changes no ranking, but scoring every chunk it matches was most of a query's time
+        (46 vs 82 ms p50 at 56k chunks). A word whose stem is not found is kept.
+        """
+        total = self._db.execute("SELECT MAX(id) FROM chunks").fetchone()[0] or 0  # >= count
+        if total < PRUNE_FROM_CHUNKS or not terms:
+            return terms
+        stems = {t: self._stem(t) for t in terms}
+        marks = ",".join("?" * len(stems))
+        docs = dict(
+            self._db.execute(
+                f"SELECT term, doc FROM temp.chunk_vocab WHERE term IN ({marks})",
+                list(stems.values()),
+            ).fetchall()
+        )
+        return [t for t in terms if docs.get(stems[t], 0) * 2 <= total]
 
     # --- crash recovery ------------------------------------------------------------------------
     def add_pending(self, items: Iterable[tuple[str, str]]) -> None:

@@ -2,6 +2,12 @@
 
 Whether the index covers a question at all is decided here, from the dense similarity of the best
 source, so a tiny model is never asked to answer from passages that don't say it.
+
+Seeing other processes' writes: the catalog (and its lexical index) is read afresh by every query.
+Embedded Chroma is not: a handle keeps the vector index it loaded, and reloading it costs seconds
+on a large index. So when the CLI has added a few chunks, a searching process embeds just those
+itself (the "delta") and ranks them beside the loaded index; only a larger change (or a rebuild)
+makes it reload. Chunks deleted or replaced meanwhile are dropped by the catalog's visibility check.
 """
 
 from __future__ import annotations
@@ -9,16 +15,24 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from index.clean import valid_unicode
 from index.errors import IndexDamagedError
-from index.indexer import Index
+from index.indexer import Index, embed_text
 from index.models import Chunk, Retrieved
-from index.store import MissingCollectionError
+from index.store import MissingCollectionError, StoredHit
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 log = logging.getLogger(__name__)
 
 RRF_K = 60
+DELTA_CHUNKS = 64
+"""At most this many chunks written by other processes are embedded by a searching process
+itself (~0.1 s with MiniLM); more, and it reloads the vector store instead."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +49,8 @@ class Retriever:
         self.config = config
         self._generation = -1
         self._lock = threading.Lock()
+        self._loaded: dict[str, str] = {}  # article id → content hash when the store was loaded
+        self._delta = _Delta(stale=False)
 
     def search(
         self, query: str, k: int | None = None, *, threshold: bool = True
@@ -47,29 +63,45 @@ class Retriever:
         with self._lock:
             self._index.check_embedder()
             self._refresh()
-            cfg = self.config
-            collection = self._index.collection()
-            if not collection:
-                return []
-            vector = self._index.embedder.embed([query])[0]
             try:
-                dense = self._index.store.query(collection, vector, cfg.candidates)
-            except MissingCollectionError as exc:
-                self._generation = -1  # check again next time
-                raise IndexDamagedError(f"the vector collection {collection!r} is gone") from exc
-            visible = self._index.catalog.hashes({h.chunk.article_id for h in dense})
-            dense = [h for h in dense if visible.get(h.chunk.article_id) == h.content_hash]
-            lexical = self._index.catalog.lexical_search(query, cfg.candidates)
-            fused = _rrf([h.chunk for h in dense], lexical)
-            sims = {h.chunk.chunk_id: h.similarity for h in dense}
-            missing = [c for c in fused.values() if c.chunk_id not in sims]
-            hashes = self._index.catalog.hashes({c.article_id for c in missing})
-            sims |= self._index.store.similarities(
-                collection,
-                [(c, hashes[c.article_id]) for c in missing if c.article_id in hashes],
-                vector,
-            )
-            return self._select(fused, sims, k or cfg.top_k, threshold)
+                return self._search(query, k or self.config.top_k, threshold)
+            except (MissingCollectionError, IndexDamagedError):
+                raise
+            except Exception:
+                if not self._delta.stale:
+                    raise
+                # a handle that missed other processes' writes can fail in Chroma's own ways
+                log.info("vector store handle out of date; reloading", exc_info=True)
+                self._generation = -1
+                self._refresh()
+                return self._search(query, k or self.config.top_k, threshold)
+
+    def _search(self, query: str, k: int, threshold: bool) -> list[Retrieved]:
+        cfg = self.config
+        collection = self._index.collection()
+        if not collection:
+            return []
+        vector = self._index.embedder.embed([query])[0]
+        try:
+            dense = self._index.store.query(collection, vector, cfg.candidates)
+        except MissingCollectionError as exc:
+            self._generation = -1  # check again next time
+            raise IndexDamagedError(f"the vector collection {collection!r} is gone") from exc
+        dense = self._delta.merge(dense, vector, cfg.candidates)
+        visible = self._index.catalog.hashes({h.chunk.article_id for h in dense})
+        dense = [h for h in dense if visible.get(h.chunk.article_id) == h.content_hash]
+        lexical = self._index.catalog.lexical_search(query, cfg.candidates)
+        fused = _rrf([h.chunk for h in dense], lexical)
+        sims = {h.chunk.chunk_id: h.similarity for h in dense}
+        sims |= self._delta.similarities([c for c in lexical if c.chunk_id not in sims], vector)
+        missing = [c for c in fused.values() if c.chunk_id not in sims]
+        hashes = self._index.catalog.hashes({c.article_id for c in missing})
+        sims |= self._index.store.similarities(
+            collection,
+            [(c, hashes[c.article_id]) for c in missing if c.article_id in hashes],
+            vector,
+        )
+        return self._select(fused, sims, k, threshold)
 
     def _select(
         self,
@@ -108,15 +140,91 @@ class Retriever:
         return chosen
 
     def _refresh(self) -> None:
-        """Let Chroma see what another process (the CLI) committed since the last search.
-
-        The catalog (and its lexical index) needs nothing: every query reads the latest commit.
-        """
+        """Catch up with what another process (the CLI) committed since the last search."""
         generation = self._index.catalog.generation()
-        if generation != self._generation:
-            self._index.store.refresh()
+        if generation == self._generation:
+            return
+        store = self._index.store
+        versions = self._index.catalog.versions()
+        changed = [a for a, h in versions.items() if self._loaded.get(a) != h]
+        collection = self._index.collection()
+        if (
+            store.live
+            or self._generation < 0
+            or collection != self._delta.collection
+            or not self._catch_up(changed, collection)
+        ):
+            store.refresh()
             self._index.quick_check()
-            self._generation = generation
+            self._loaded, self._delta = versions, _Delta(collection, stale=False)
+        self._generation = generation
+
+    def _catch_up(self, changed: list[str], collection: str) -> bool:
+        """Embed the chunks of `changed` articles into the delta; False if there are too many."""
+        records = self._index.catalog.records(changed)
+        if sum(r.chunks for r in records) > DELTA_CHUNKS:
+            return False
+        titles = {r.article_id: r.title for r in records}
+        hits = [
+            StoredHit(c, r.content_hash, 0.0)
+            for r in records
+            for c in self._index.catalog.article_chunks(r.article_id)
+        ]
+        known = self._delta.known()
+        new = [h for h in hits if _key(h) not in known]
+        if new:
+            vectors = self._index.embedder.embed(
+                [embed_text(titles[h.chunk.article_id], h.chunk) for h in new]
+            )
+            known |= {_key(h): v for h, v in zip(new, vectors)}
+        self._delta = _Delta(collection, hits, [known[_key(h)] for h in hits])
+        log.debug("delta chunks=%d embedded=%d", len(hits), len(new))
+        return True
+
+
+class _Delta:
+    """Chunks committed since the vector store was loaded, with vectors embedded here."""
+
+    def __init__(
+        self,
+        collection: str = "",
+        hits: list[StoredHit] | None = None,
+        vectors: list[NDArray[np.float32]] | None = None,
+        *,
+        stale: bool = True,
+    ) -> None:
+        import numpy as np
+
+        self.collection = collection
+        self.stale = stale  # the store handle has missed other processes' writes
+        self.hits = hits or []
+        self.vectors = np.array(vectors) if vectors else None
+
+    def known(self) -> dict[tuple[str, str, str], NDArray[np.float32]]:
+        if self.vectors is None:
+            return {}
+        return {_key(h): v for h, v in zip(self.hits, self.vectors)}
+
+    def merge(self, dense: list[StoredHit], vector: NDArray[np.float32], k: int) -> list[StoredHit]:
+        """`dense` and the delta's chunks, by similarity to `vector`, the best `k`."""
+        if not self.hits or self.vectors is None:
+            return dense
+        sims = self.vectors @ vector
+        mine = [StoredHit(h.chunk, h.content_hash, float(s)) for h, s in zip(self.hits, sims)]
+        ours = {h.chunk.chunk_id for h in mine}
+        both = [h for h in dense if h.chunk.chunk_id not in ours] + mine
+        return sorted(both, key=lambda h: -h.similarity)[:k]
+
+    def similarities(self, chunks: list[Chunk], vector: NDArray[np.float32]) -> dict[str, float]:
+        if not self.hits or self.vectors is None:
+            return {}
+        wanted = {c.chunk_id for c in chunks}
+        rows = [i for i, h in enumerate(self.hits) if h.chunk.chunk_id in wanted]
+        return {self.hits[i].chunk.chunk_id: float(self.vectors[i] @ vector) for i in rows}
+
+
+def _key(hit: StoredHit) -> tuple[str, str, str]:
+    return hit.chunk.chunk_id, hit.content_hash, hit.chunk.text
 
 
 def _rrf(*rankings: list[Chunk]) -> dict[str, Chunk]:

@@ -178,8 +178,17 @@ class ChunkStore:
             return str(exc)
         return f"{type(exc).__name__}: {_short(exc)}"
 
+    @property
+    def live(self) -> bool:
+        """Whether searches see other processes' writes without `refresh` (a Chroma server)."""
+        return bool(self._url)
+
     def refresh(self) -> None:
-        """Drop cached handles so the next call sees what another process wrote."""
+        """Drop cached handles so the next call sees what another process wrote.
+
+        Embedded Chroma then reloads the collection's vector index on its next query: a cost
+        that grows with the collection (see `Retriever` for how searches avoid paying it).
+        """
         if self._client is not None and not self._url:
             from chromadb.api.shared_system_client import SharedSystemClient
 
@@ -264,6 +273,8 @@ class ChunkStore:
         for doc, meta, dist in zip(
             result["documents"][0], result["metadatas"][0], result["distances"][0]
         ):
+            if meta is None:  # deleted by another process since this handle loaded the index
+                continue
             chunk = Chunk(
                 chunk_id=str(meta["chunk_id"]),
                 article_id=str(meta["article_id"]),

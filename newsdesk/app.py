@@ -8,6 +8,7 @@ import time; each entry point (CLI command, bot) builds what it uses.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from functools import cached_property
@@ -40,6 +41,18 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     # trafilatura warns "discarding data: None" for a page without text: we say so in one line
     logging.getLogger("trafilatura.core").setLevel(max(logging.ERROR, logging.getLogger().level))
+
+
+def build_indexing_app(settings: Settings) -> App:
+    """The parts for a command that writes the index (`index add`, `index rebuild`).
+
+    It gives up CPU priority and uses its own embedder threads: on a small machine a bot
+    answering beside it must not wait for the indexer (measured in issue 9's note).
+    """
+    current = os.nice(0)
+    if settings.index_nice > current:  # a level, not a step: calling this twice changes nothing
+        os.nice(settings.index_nice - current)
+    return App(settings.model_copy(update={"embed_threads": settings.index_threads}))
 
 
 class App:

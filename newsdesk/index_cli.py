@@ -13,7 +13,7 @@ from rich.table import Table
 from index.errors import SourceError
 from index.load import expand_sources, load_source
 from index.models import Article
-from newsdesk.app import App, configure_logging
+from newsdesk.app import App, build_indexing_app, configure_logging
 from newsdesk.console import err, fail, guarded, load_settings, print_json, progress_bar
 
 index_app = typer.Typer(
@@ -22,10 +22,10 @@ index_app = typer.Typer(
 out = Console(soft_wrap=True)
 
 
-def _app() -> App:
+def _app(*, writes: bool = False) -> App:
     settings = load_settings()
     configure_logging(settings)
-    app = App(settings)
+    app = build_indexing_app(settings) if writes else App(settings)
     guarded(lambda: app.index)  # a damaged, missing or unreadable catalog is one line here
     return app
 
@@ -35,7 +35,7 @@ def add(
     sources: list[str] = typer.Argument(..., help="Files, folders, URLs or RSS/Atom feeds."),
 ) -> None:
     """Load, clean, chunk, embed and index articles. Unchanged articles are skipped."""
-    app = _app()
+    app = _app(writes=True)
     failures: list[SourceError] = []
     expanded = expand_sources(sources)
     with progress_bar() as progress:
@@ -136,7 +136,7 @@ def rebuild() -> None:
 
     The old index keeps answering until the new one is complete.
     """
-    app = _app()
+    app = _app(writes=True)
     total = guarded(lambda: app.index.catalog.counts()[0])
     with progress_bar() as progress:
         task = progress.add_task("re-embedding", total=total)

@@ -26,7 +26,26 @@ class Settings(BaseSettings):
         "(a fast lexical stand-in for tests; not for real use).",
     )
     embed_batch_size: int = Field(32, ge=1, le=1024, description="Chunks embedded per batch.")
-    embed_threads: int = Field(0, ge=0, le=256, description="ONNX threads; 0 = all cores.")
+    embed_threads: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="ONNX threads of an answering process (bot, ask); 0 = all cores.",
+    )
+    index_threads: int = Field(
+        1,
+        ge=0,
+        le=256,
+        description="ONNX threads of `newsdesk index add/rebuild`; 0 = all cores (faster on a "
+        "machine that answers no questions meanwhile).",
+    )
+    index_nice: int = Field(
+        10,
+        ge=0,
+        le=19,
+        description="CPU priority `newsdesk index add/rebuild` gives up (os.nice), so a bot "
+        "answering on the same machine stays responsive; 0 = none.",
+    )
     chunk_tokens: int = Field(
         200, ge=32, le=512, description="Maximum embedder tokens per chunk (capped by the model)."
     )

@@ -25,6 +25,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for key in list(os.environ):
         if key.startswith("NEWSDESK_"):
             monkeypatch.delenv(key)
+    # An in-process `index add` (CliRunner) must not lower pytest's own CPU priority for good;
+    # tests/newsdesk/test_app.py checks the real thing in a child process.
+    monkeypatch.setattr(os, "nice", lambda increment: 0)
     monkeypatch.chdir(tmp_path)
 
 

@@ -51,6 +51,7 @@ def test_put_records_articles_and_chunks(catalog: Catalog) -> None:
     assert (record.title, record.chunks) == ("Tram line approved", 2)
     assert {r.article_id for r in catalog.records()} == {TRAM[0].article_id, FLOOD[0].article_id}
     assert catalog.chunks() == sorted(TRAM[1] + FLOOD[1], key=lambda c: (c.article_id, c.ordinal))
+    assert catalog.versions() == {a.article_id: a.content_hash for a, _ in (TRAM, FLOOD)}
     assert catalog.article_chunks(TRAM[0].article_id) == sorted(TRAM[1], key=lambda c: c.ordinal)
     assert catalog.article_chunks("nope") == []
     assert [a.article_id for a in catalog.all_articles()] == sorted(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from index.catalog_sqlite import SCHEMA_VERSION, SqliteCatalog
+from index.catalog_sqlite import PRUNE_FROM_CHUNKS, SCHEMA_VERSION, SqliteCatalog
 from index.errors import NewsdeskError
-from tests.index.catalog_data import FLOOD, TRAM, fts_consistent, ids, put
+from tests.index.catalog_data import FLOOD, TRAM, article, fts_consistent, ids, put
 
 # The catalog as version 1 (no lexical index, no schema version) wrote it.
 _V1 = """
@@ -100,3 +100,27 @@ def test_integrity_names_orphans_and_unindexed_chunks(tmp_path: Path) -> None:
     assert SqliteCatalog(path).integrity() == (
         "1 lexical entries without a chunk; 1 chunks not in the lexical index"
     )
+
+
+def test_a_large_index_leaves_out_words_in_most_chunks_without_changing_the_ranking(
+    tmp_path: Path,
+) -> None:
+    items = [
+        article(n, f"Report {n}", f"Council report number {n} {'harbour dredging' * (n % 7 == 0)}.")
+        for n in range(PRUNE_FROM_CHUNKS + 200)
+    ]
+    small = SqliteCatalog(tmp_path / "small.sqlite3")
+    put(small, *items[:10])
+    assert len(small.lexical_search("council", 5)) == 5  # below PRUNE_FROM_CHUNKS: every word
+    catalog = SqliteCatalog(tmp_path / "catalog.sqlite3")
+    put(catalog, *items)
+    assert catalog.lexical_search("council", 5) == []  # in every chunk: bm25 gives it no weight
+    both = catalog.lexical_search("council harbour dredging", 20)
+    assert both == catalog.lexical_search("harbour dredging", 20)
+    assert len(both) == 20
+    db = sqlite3.connect(tmp_path / "catalog.sqlite3")  # FTS5 itself ranks them the same way
+    ranked = db.execute(
+        "SELECT chunks.chunk_id FROM chunk_terms JOIN chunks ON chunks.id = chunk_terms.rowid "
+        'WHERE chunk_terms MATCH \'"council" OR "harbour" OR "dredging"\' ORDER BY rank LIMIT 20'
+    ).fetchall()
+    assert [r[0] for r in ranked] == ids(both)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from typing import Any
+
 import pytest
 
+from index.indexer import embed_text
 from index.models import Article, Chunk
 from index.retrieve import _rrf
 from newsdesk.app import App
 from newsdesk.settings import Settings
-from tests.conftest import make_article
+from tests.conftest import ROOT, make_article
+from tests.servers import server_env
 
 pytestmark = pytest.mark.usefixtures("every_store")  # embedded and a Chroma server
 
@@ -57,3 +67,74 @@ def test_real_embedder_ranks_by_meaning(tmp_path: object, articles: list[Article
     app.index.add(articles)
     assert app.retriever.search("Which player got two goals?")[0].article.title == "Rovers promoted"
     assert app.retriever.search("Who won the 2022 World Cup?") == []
+
+
+_OTHER_PROCESS = textwrap.dedent(
+    """
+    import json, sys
+    from index.models import Article
+    from newsdesk.app import App
+    from newsdesk.settings import Settings
+    index = App(Settings(data_dir=sys.argv[1], embedder="hashing")).index  # + NEWSDESK_* env
+    for op in json.loads(sys.argv[2]):
+        if op["do"] == "add":
+            index.add([Article(**a) for a in op["articles"]])
+        else:
+            index.remove(op["id"])
+    """
+)
+
+
+def in_another_process(settings: Settings, *ops: dict[str, Any]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _OTHER_PROCESS, str(settings.data_dir), json.dumps(ops)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **server_env(settings)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def add(*articles: Article) -> dict[str, Any]:
+    return {"do": "add", "articles": [dataclasses.asdict(a) for a in articles]}
+
+
+def test_a_searching_process_catches_up_on_small_writes_without_reloading_the_store(
+    app: App, settings: Settings, articles: list[Article], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app.index.add(articles)
+    assert app.retriever.search("tram line", threshold=False)
+    reloads: list[int] = []
+    real_refresh = app.index.store.refresh
+    monkeypatch.setattr(app.index.store, "refresh", lambda: reloads.append(1) or real_refresh())
+
+    ferry = make_article(7, "The Kessock ferry resumed sailing after a winter refit.", "Ferry")
+    changed = dataclasses.replace(
+        articles[0], text="The Brackenford tram plan was shelved for a cycle lane.", content_hash=""
+    )
+    in_another_process(
+        settings, add(ferry, changed), {"do": "remove", "id": articles[1].article_id}
+    )
+    hits = app.retriever.search("Kessock ferry sailing refit", threshold=False)
+    assert hits[0].article.title == "Ferry"
+    embed = app.index.embedder.embed
+    expected = (
+        embed([embed_text("Ferry", hits[0].chunk)])[0] @ embed(["Kessock ferry sailing refit"])[0]
+    )
+    assert hits[0].score == pytest.approx(float(expected), abs=1e-3)  # embedded here, exactly
+    tram = app.retriever.search("Brackenford tram", k=5, threshold=False)
+    assert [h.chunk.text for h in tram if h.article.article_id == changed.article_id] == [
+        changed.text
+    ]
+    valley = app.retriever.search("river flooded valley Millbrook", k=5, threshold=False)
+    assert all(h.article.title != "Valley floods" for h in valley)
+    live = app.index.store.live  # a Chroma server: nothing to reload, each change refreshes
+    assert reloads == ([1] if live else [])
+
+    many = [make_article(100 + n, f"Lighthouse keeper number {n} retired.") for n in range(70)]
+    in_another_process(settings, add(*many))
+    hits = app.retriever.search("lighthouse keeper retired", k=5, threshold=False)
+    assert hits[0].article.title.startswith("Article 1")
+    assert reloads == ([1, 1] if live else [1])  # > DELTA_CHUNKS new chunks: reload instead

@@ -33,7 +33,7 @@ def own_server(tmp_path: Path) -> Iterator[ServerProcess]:
     try:
         yield server
     finally:
-        server.stop()
+        server.kill()  # a throwaway: no graceful shutdown to wait for
 
 
 def _settings(tmp_path: Path, url: str) -> Settings:

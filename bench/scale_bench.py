@@ -1,0 +1,382 @@
+"""How search behaves as the index grows: the BBC corpus ×1, ×10 (and more) with variants.
+
+For each size it builds an index with the hashing embedder (kept under --data-root and reused by
+later runs), then starts a fresh searching process and measures: cold start → first search, warm
+search p50/p95, the stall that process sees after another process adds one article, its RSS, plus
+the index's disk size and build time. Table on stdout, JSON and PNG in bench/results/.
+
+The ×k corpus is built at run time from ../shared/corpus/bbc/*.csv: copy 0 is the corpus itself,
+copy i ≥ 1 is each article with its sentences shuffled and one dropped (seeded by copy and id),
+under its own id and a title marked "[vi]". No article text is written into the repository.
+
+The query side: `--query-embedder minilm` (default) has the searching process embed every query
+with the real MiniLM embedder, as the bot would, and then search with the hashing vector (the
+index was built with it); so the timings include the real embedder's cost on the real path,
+reported apart as "MiniLM embed". `--query-embedder hashing` times the hashing-only path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchlib import (
+    REPO_ROOT,
+    dir_bytes,
+    load_avg,
+    machine,
+    peak_rss_mb,
+    print_table,
+    results_path,
+    rss_mb,
+    write_json,
+)
+
+from newsdesk.evaluate import percentile
+
+BBC = REPO_ROOT.parent / "shared" / "corpus" / "bbc"
+QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
+STALL_QUERY = "What did the minister say about the budget?"
+TARGETS = {"cold_start_s": 3.0, "stall_s": 0.2, "warm_p95_ms": 100.0, "rss_mb": 350.0}
+
+
+# --- the corpus ---------------------------------------------------------------------------------
+def corpus(copies: int) -> Iterator[Any]:
+    from index.chunk import sentence_spans
+    from index.load import load_source
+    from index.models import Article, stable_id
+
+    originals = [
+        a
+        for name in ("train", "val", "test")
+        for a in load_source(str(BBC / f"{name}.csv"), max_bytes=10**8, timeout=10)
+    ]
+    for copy in range(copies):
+        for a in originals:
+            if copy == 0:
+                yield a
+                continue
+            rng = random.Random(f"{copy}:{a.article_id}")
+            sentences = [a.text[s:e] for s, e in sentence_spans(a.text)]
+            rng.shuffle(sentences)
+            if len(sentences) > 3:
+                sentences.pop(rng.randrange(len(sentences)))
+            yield Article(
+                article_id=stable_id(f"{a.article_id}~v{copy}"),
+                title=f"{a.title} [v{copy}]",
+                text=" ".join(sentences),
+                source=f"{a.source}~v{copy}",
+            )
+
+
+def build(data_dir: Path, copies: int) -> dict[str, Any]:
+    """Index the ×`copies` corpus into `data_dir` (or reuse it); the build's own numbers."""
+    done = data_dir / "bench-build.json"
+    if done.exists():
+        return dict(json.loads(done.read_text()), reused=True)
+    from newsdesk.app import App
+    from newsdesk.settings import Settings
+
+    app = App(Settings(data_dir=data_dir, embedder="hashing"))
+    started, load = time.perf_counter(), load_avg()
+    report = app.index.add(corpus(copies))
+    seconds = time.perf_counter() - started
+    articles, chunks = app.index.catalog.counts()
+    result = {
+        "copies": copies,
+        "articles": articles,
+        "chunks": chunks,
+        "build_s": round(seconds, 1),
+        "added": report.added,
+        "load_before": load,
+        "load_after": load_avg(),
+    }
+    done.write_text(json.dumps(result) + "\n")
+    return dict(result, reused=False)
+
+
+# --- the searching process ------------------------------------------------------------------------
+class QueryCost:
+    """The index's (hashing) embedder, with every query also embedded by MiniLM (timed)."""
+
+    def __init__(self, fast: Any, real: Any) -> None:
+        self._fast, self._real = fast, real
+        self.name, self.dim, self.max_tokens = fast.name, fast.dim, fast.max_tokens
+        self.seconds: list[float] = []
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return list(self._fast.count_tokens(texts))
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        started = time.perf_counter()
+        self._real.embed(texts)
+        self.seconds.append(time.perf_counter() - started)
+        return self._fast.embed(texts)
+
+
+def reader(data_dir: str, query_embedder: str, queries_file: str) -> None:
+    """Runs in a fresh process: first search, warm searches, then one search per stdin line."""
+    from index.embed import MiniLmEmbedder
+    from newsdesk.app import App
+    from newsdesk.settings import Settings
+
+    app = App(Settings(data_dir=Path(data_dir), embedder="hashing"))
+    cost = None
+    if query_embedder == "minilm":
+        cost = QueryCost(app.index.embedder, MiniLmEmbedder(threads=app.settings.embed_threads))
+        app.index.embedder = cost
+    queries = json.loads(Path(queries_file).read_text())
+    app.retriever.search(queries[0])
+    _say({"cpu_s": time.process_time()})  # all of this process's CPU so far, every thread
+    warm, cpu = [], []
+    for query in queries[1:]:
+        started, used = time.perf_counter(), time.process_time()
+        app.retriever.search(query)
+        warm.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - used)
+    embeds = cost.seconds[1:] if cost else []
+    _say(
+        {
+            "warm": warm,
+            "cpu": cpu,
+            "embed": embeds,
+            "rss_mb": rss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
+        }
+    )
+    for line in sys.stdin:
+        if line.strip() != "search":
+            break
+        started, used = time.perf_counter(), time.process_time()
+        app.retriever.search(STALL_QUERY)
+        _say({"search_s": time.perf_counter() - started, "cpu_s": time.process_time() - used})
+
+
+def _say(data: dict[str, Any]) -> None:
+    print(json.dumps(data), flush=True)
+
+
+class Reader:
+    """The parent's handle on a reader process."""
+
+    def __init__(self, data_dir: Path, query_embedder: str, queries: Path) -> None:
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "_reader", str(data_dir), query_embedder, str(queries)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=REPO_ROOT,
+            env=_env(data_dir),
+        )
+
+    def read(self) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"reader exited with {self.proc.wait()}")
+        return dict(json.loads(line))
+
+    def search(self) -> tuple[float, float]:
+        """(wall, CPU) seconds of one search."""
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("search\n")
+        self.proc.stdin.flush()
+        got = self.read()
+        return float(got["search_s"]), float(got["cpu_s"])
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=60)
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NEWSDESK_DATA_DIR": str(data_dir),
+        "NEWSDESK_EMBEDDER": "hashing",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+
+
+def measure(data_dir: Path, query_embedder: str, rounds: int, queries: Path) -> dict[str, Any]:
+    """One fresh reader: cold start, warm searches, RSS, and the stall after one-article adds."""
+    load = load_avg()
+    reader_ = Reader(data_dir, query_embedder, queries)
+    cold_cpu = reader_.read()["cpu_s"]
+    cold = time.perf_counter() - reader_.started
+    warm = reader_.read()
+    stalls, stalls_cpu, adds = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(rounds):
+            page = Path(tmp) / f"scale-bench-{n}.md"
+            page.write_text(
+                f"# Scale bench notice {n}\n\nThe harbour board of Kessock met on day {n} and "
+                f"agreed the budget for dredging the channel, the minister said.\n"
+            )
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "newsdesk", "index", "add", str(page)],
+                cwd=REPO_ROOT,
+                env=_env(data_dir),
+                check=True,
+                capture_output=True,
+            )
+            adds.append(time.perf_counter() - started)
+            (after, after_cpu), (steady, steady_cpu) = reader_.search(), reader_.search()
+            stalls.append(max(0.0, after - steady))
+            stalls_cpu.append(max(0.0, after_cpu - steady_cpu))
+    reader_.close()
+    _remove_notices(data_dir)
+    w, cpu = warm["warm"], warm["cpu"]
+    return {
+        "query_embedder": query_embedder,
+        "cold_start_s": cold,
+        "cold_start_cpu_s": cold_cpu,
+        "warm_p50_ms": 1000 * percentile(w, 50),
+        "warm_p95_ms": 1000 * percentile(w, 95),
+        "embed_p50_ms": 1000 * percentile(warm["embed"], 50) if warm["embed"] else None,
+        "embed_p95_ms": 1000 * percentile(warm["embed"], 95) if warm["embed"] else None,
+        "warm_cpu_p50_ms": 1000 * percentile(cpu, 50),
+        "warm_cpu_p95_ms": 1000 * percentile(cpu, 95),
+        "searches": len(w),
+        "stall_s": max(stalls) if stalls else None,
+        "stall_median_s": percentile(stalls, 50) if stalls else None,
+        "stalls_s": stalls,
+        "stall_cpu_s": max(stalls_cpu) if stalls_cpu else None,
+        "one_article_add_s": percentile(adds, 50) if adds else None,
+        "rss_mb": warm["rss_mb"],
+        "peak_rss_mb": warm["peak_rss_mb"],
+        "load_before": load,
+        "load_after": load_avg(),
+    }
+
+
+def _remove_notices(data_dir: Path) -> None:
+    from newsdesk.app import App
+    from newsdesk.settings import Settings
+
+    index = App(Settings(data_dir=data_dir, embedder="hashing")).index
+    for record in index.catalog.records():
+        if record.title.startswith("Scale bench notice"):
+            index.remove(record.article_id)
+
+
+# --- report ---------------------------------------------------------------------------------------
+def report(rows: list[dict[str, Any]]) -> None:
+    metrics = [
+        ("chunks", "{:,.0f}"),
+        ("build_s", "{:.0f}"),
+        ("disk_mb", "{:.0f}"),
+        ("cold_start_s", "{:.2f}"),
+        ("cold_start_cpu_s", "{:.2f}"),
+        ("warm_p50_ms", "{:.1f}"),
+        ("warm_p95_ms", "{:.1f}"),
+        ("warm_cpu_p50_ms", "{:.1f}"),
+        ("warm_cpu_p95_ms", "{:.1f}"),
+        ("embed_p95_ms", "{:.1f}"),
+        ("stall_s", "{:.3f}"),
+        ("stall_cpu_s", "{:.3f}"),
+        ("one_article_add_s", "{:.2f}"),
+        ("rss_mb", "{:.0f}"),
+        ("peak_rss_mb", "{:.0f}"),
+    ]
+    for row in rows:
+        table = [(k, fmt.format(row[k]) if row.get(k) is not None else "—") for k, fmt in metrics]
+        table.append(("load before/after", f"{row['load_before']} / {row['load_after']}"))
+        print_table(f"×{row['copies']} corpus, {row['query_embedder']} queries", table)
+    if len(rows) > 1:
+        small, big = rows[0], rows[-1]
+        ratio = big["chunks"] / small["chunks"]
+        growth = [
+            (k, f"×{big[k] / small[k]:.2f}") for k, _ in metrics[1:] if big.get(k) and small.get(k)
+        ]
+        print_table(f"growth for ×{ratio:.1f} chunks", growth)
+
+
+def plot(rows: list[dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [  # (wall-time key, its CPU-time twin or "", title)
+        ("cold_start_s", "cold_start_cpu_s", "cold start → first search (s)"),
+        ("warm_p95_ms", "warm_cpu_p95_ms", "warm search p95 (ms)"),
+        ("stall_s", "stall_cpu_s", "stall after a one-article add (s)"),
+        ("rss_mb", "", "RSS of the searching process (MB)"),
+        ("disk_mb", "", "index on disk (MB)"),
+        ("build_s", "", "build time, hashing embedder (s)"),
+    ]
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    for ax, (key, cpu_key, label) in zip(axes.flat, panels):
+        pts = [(r["chunks"], r[key]) for r in rows if r.get(key) is not None]
+        if not pts:
+            continue
+        xs, ys = zip(*pts)
+        ax.plot(xs, ys, "o-", label="measured (wall)" if cpu_key else "measured")
+        cpu = [r.get(cpu_key) for r in rows] if cpu_key else []
+        if cpu and all(c is not None for c in cpu):
+            ax.plot(xs, cpu, "s-", label="CPU")
+        if ys[0] > 0:  # what linear growth from the smallest index would look like
+            ax.plot(xs, [ys[0] * x / xs[0] for x in xs], ":", color="grey", label="linear")
+        key_target = TARGETS.get(key)
+        if key_target is not None:
+            ax.axhline(key_target, color="red", linestyle="--", linewidth=1, label="target")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(label, fontsize=10)
+        ax.set_xlabel("chunks")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--copies", default="1,10", help="comma-separated corpus multiples")
+    parser.add_argument("--data-root", type=Path, default=REPO_ROOT / "data" / "scale-bench")
+    parser.add_argument("--query-embedder", choices=["minilm", "hashing"], default="minilm")
+    parser.add_argument("--rounds", type=int, default=3, help="one-article adds per size")
+    parser.add_argument("--searches", type=int, default=120, help="warm searches per size")
+    args = parser.parse_args()
+    questions = [
+        json.loads(line)["question"]
+        for line in QUESTIONS.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    queries = [questions[i % len(questions)] for i in range(args.searches + 1)]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        queries_file = Path(tmp) / "queries.json"
+        queries_file.write_text(json.dumps(queries))
+        for copies in [int(c) for c in args.copies.split(",")]:
+            data_dir = args.data_root / f"bbc-x{copies}"
+            built = build(data_dir, copies)
+            row = built | measure(data_dir, args.query_embedder, args.rounds, queries_file)
+            row["disk_mb"] = dir_bytes(data_dir) / 2**20
+            rows.append(row)
+            print(json.dumps(row), file=sys.stderr)
+    report(rows)
+    suffix = "" if args.query_embedder == "minilm" else "-hashing"
+    out = write_json(f"scale_bench{suffix}.json", {"machine": machine(), "rows": rows})
+    png = results_path(f"scale_bench{suffix}.png")
+    plot(rows, png)
+    print(f"wrote {out} and {png}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "_reader":
+        reader(*sys.argv[2:5])
+    else:
+        main()
