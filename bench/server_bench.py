@@ -19,7 +19,6 @@ Timings on a shared 2-core machine are noisy: the load average is printed with e
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import queue
 import signal
@@ -39,7 +38,7 @@ from benchlib import REPO_ROOT, load_avg, machine, print_table, write_json
 from bot.engine.answer import AnswerService
 from bot.engine.model import default_model_path
 from newsdesk.app import App
-from newsdesk.evaluate import percentile
+from newsdesk.evaluate import load_questions, percentile
 from newsdesk.settings import Settings
 
 SOURCES = ("samples/articles", "../shared/samples", "../shared/corpus/bbc/val.csv")
@@ -75,9 +74,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_questions(path: Path, limit: int) -> list[str]:
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return [r["question"] for r in rows if r.get("answerable")][:limit]
+def answerable_questions(path: Path, limit: int) -> list[str]:
+    """The first `limit` answerable questions of an eval file, read by the eval's own loader."""
+    return [q.question for q in load_questions(path) if q.answerable][:limit]
 
 
 def ensure_index(data_dir: Path) -> None:
@@ -207,7 +206,7 @@ def run_setup(setup: Setup, data_dir: Path, questions: list[str], log_dir: Path)
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
-    questions = load_questions(args.questions, args.limit)
+    questions = answerable_questions(args.questions, args.limit)
     if not questions:
         print(f"error: no answerable questions in {args.questions}", file=sys.stderr)
         return 1
