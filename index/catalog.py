@@ -95,6 +95,12 @@ class Catalog(Protocol):
         """One article's chunks, in order ([] for an unknown id)."""
         ...
 
+    def visible_chunks(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Chunk]:
+        """The chunk of each of `keys` (chunk id, content hash) whose article is committed with
+        that hash, in one read; the others (not committed yet, replaced, deleted) are left out.
+        The vector store keeps ids and hashes only: a hit's text comes from here."""
+        ...
+
     def counts(self) -> tuple[int, int]:
         """(articles, chunks)."""
         ...

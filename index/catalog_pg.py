@@ -59,6 +59,7 @@ _RECORD = (
 )
 _ARTICLE = "article_id, title, text, source, url, site, byline, published, content_hash"
 _CHUNK = 'chunk_id, article_id, ordinal, text, start, "end"'
+_CHUNK_OF_C = 'c.chunk_id, c.article_id, c.ordinal, c.text, c.start, c."end"'
 _BY_ID = 'article_id COLLATE "C"'  # byte order, as SQLite sorts, whatever the database locale
 _INSERT_CHUNK = (
     f"INSERT INTO chunks ({_CHUNK}, terms) VALUES (%s, %s, %s, %s, %s, %s, "
@@ -320,6 +321,19 @@ class PostgresCatalog:
             f"SELECT {_CHUNK} FROM chunks WHERE article_id = %s ORDER BY ordinal", (article_id,)
         )
         return [Chunk(*row) for row in rows]
+
+    @_online
+    def visible_chunks(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Chunk]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = self._rows(
+            f"SELECT {_CHUNK_OF_C}, a.content_hash FROM chunks c JOIN articles a "
+            "ON a.article_id = c.article_id WHERE c.chunk_id = ANY(%s)",
+            (list({chunk_id for chunk_id, _ in wanted}),),
+        )
+        found = {(str(r[0]), str(r[-1])): Chunk(*r[:-1]) for r in rows}
+        return {key: found[key] for key in wanted if key in found}
 
     @_online
     def counts(self) -> tuple[int, int]:

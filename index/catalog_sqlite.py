@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import Stemmer  # PyStemmer
 
@@ -78,6 +79,7 @@ _RECORD = (
 )
 _ARTICLE = "article_id, title, text, source, url, site, byline, published, content_hash"
 _CHUNK = 'chunk_id, article_id, ordinal, text, start, "end"'
+_CHUNK_OF_C = 'c.chunk_id, c.article_id, c.ordinal, c.text, c.start, c."end"'
 _INSERT_CHUNK = (
     'INSERT INTO chunks (chunk_id, article_id, ordinal, start, "end", text, title) '
     "VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -243,6 +245,18 @@ class SqliteCatalog:
         ).fetchall()
         return [Chunk(*row) for row in rows]
 
+    def visible_chunks(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Chunk]:
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        rows = self._many(
+            f"SELECT {_CHUNK_OF_C}, a.content_hash FROM chunks c JOIN articles a "
+            "ON a.article_id = c.article_id WHERE c.chunk_id IN ",
+            list({chunk_id for chunk_id, _ in wanted}),
+        )
+        found = {(str(r[0]), str(r[-1])): Chunk(*r[:-1]) for r in rows}
+        return {key: found[key] for key in wanted if key in found}
+
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
         chunks = self._db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
@@ -309,8 +323,8 @@ class SqliteCatalog:
             "INSERT OR REPLACE INTO summaries VALUES (?, ?, ?)", (content_hash, summary, grounded)
         )
 
-    def _many(self, prefix: str, ids: list[str]) -> list[tuple[object, ...]]:
-        rows: list[tuple[object, ...]] = []
+    def _many(self, prefix: str, ids: list[str]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
             marks = ",".join("?" * len(part))

@@ -46,6 +46,7 @@ class CheckReport:
     embedder: str
     findings: tuple[Finding, ...] = ()
     repaired: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...] = ()  # advice, not problems: the index is ok with them
 
     @property
     def ok(self) -> bool:
@@ -164,7 +165,18 @@ def _check(index: Index) -> CheckReport:
         collection=collection,
         embedder=built_with or index.embedder.name,
         findings=tuple(findings),
+        notes=_notes(index, collection) if vectors > 0 else (),
     )
+
+
+def _notes(index: Index, collection: str) -> tuple[str, ...]:
+    if index.store.holds_text(collection):
+        return (
+            "the vector store also holds every chunk's text (written by an older Newsdesk; "
+            "searches ignore it): `newsdesk index rebuild` writes it without, which makes it "
+            "about half the size on disk and faster to load",
+        )
+    return ()
 
 
 def _store_findings(

@@ -88,11 +88,12 @@ class Retriever:
             self._generation = -1  # check again next time
             raise IndexDamagedError(f"the vector collection {collection!r} is gone") from exc
         dense = self._delta.merge(dense, vector, cfg.candidates)
-        visible = self._index.catalog.hashes({h.chunk.article_id for h in dense})
-        dense = [h for h in dense if visible.get(h.chunk.article_id) == h.content_hash]
+        # one catalog read: each hit's chunk, if its version is the committed one
+        visible = self._index.catalog.visible_chunks(h.key for h in dense)
+        found = [(visible[h.key], h.similarity) for h in dense if h.key in visible]
         lexical = self._index.catalog.lexical_search(query, cfg.candidates)
-        fused = _rrf([h.chunk for h in dense], lexical)
-        sims = {h.chunk.chunk_id: h.similarity for h in dense}
+        fused = _rrf([c for c, _ in found], lexical)
+        sims = {c.chunk_id: s for c, s in found}
         sims |= self._delta.similarities([c for c in lexical if c.chunk_id not in sims], vector)
         missing = [c for c in fused.values() if c.chunk_id not in sims]
         hashes = self._index.catalog.hashes({c.article_id for c in missing})
@@ -166,18 +167,18 @@ class Retriever:
             return False
         titles = {r.article_id: r.title for r in records}
         hits = [
-            StoredHit(c, r.content_hash, 0.0)
+            (c, r.content_hash)
             for r in records
             for c in self._index.catalog.article_chunks(r.article_id)
         ]
         known = self._delta.known()
-        new = [h for h in hits if _key(h) not in known]
+        new = [h for h in hits if h not in known]
         if new:
             vectors = self._index.embedder.embed(
-                [embed_text(titles[h.chunk.article_id], h.chunk) for h in new]
+                [embed_text(titles[c.article_id], c) for c, _ in new]
             )
-            known |= {_key(h): v for h, v in zip(new, vectors)}
-        self._delta = _Delta(collection, hits, [known[_key(h)] for h in hits])
+            known |= dict(zip(new, vectors))
+        self._delta = _Delta(collection, hits, [known[h] for h in hits])
         log.debug("delta chunks=%d embedded=%d", len(hits), len(new))
         return True
 
@@ -188,7 +189,7 @@ class _Delta:
     def __init__(
         self,
         collection: str = "",
-        hits: list[StoredHit] | None = None,
+        hits: list[tuple[Chunk, str]] | None = None,
         vectors: list[NDArray[np.float32]] | None = None,
         *,
         stale: bool = True,
@@ -197,34 +198,32 @@ class _Delta:
 
         self.collection = collection
         self.stale = stale  # the store handle has missed other processes' writes
-        self.hits = hits or []
+        self.hits = hits or []  # (chunk, content hash)
         self.vectors = np.array(vectors) if vectors else None
 
-    def known(self) -> dict[tuple[str, str, str], NDArray[np.float32]]:
+    def known(self) -> dict[tuple[Chunk, str], NDArray[np.float32]]:
         if self.vectors is None:
             return {}
-        return {_key(h): v for h, v in zip(self.hits, self.vectors)}
+        return dict(zip(self.hits, self.vectors))
 
     def merge(self, dense: list[StoredHit], vector: NDArray[np.float32], k: int) -> list[StoredHit]:
         """`dense` and the delta's chunks, by similarity to `vector`, the best `k`."""
         if not self.hits or self.vectors is None:
             return dense
         sims = self.vectors @ vector
-        mine = [StoredHit(h.chunk, h.content_hash, float(s)) for h, s in zip(self.hits, sims)]
-        ours = {h.chunk.chunk_id for h in mine}
-        both = [h for h in dense if h.chunk.chunk_id not in ours] + mine
+        mine = [
+            StoredHit(c.chunk_id, c.article_id, h, float(s)) for (c, h), s in zip(self.hits, sims)
+        ]
+        ours = {h.chunk_id for h in mine}
+        both = [h for h in dense if h.chunk_id not in ours] + mine
         return sorted(both, key=lambda h: -h.similarity)[:k]
 
     def similarities(self, chunks: list[Chunk], vector: NDArray[np.float32]) -> dict[str, float]:
         if not self.hits or self.vectors is None:
             return {}
         wanted = {c.chunk_id for c in chunks}
-        rows = [i for i, h in enumerate(self.hits) if h.chunk.chunk_id in wanted]
-        return {self.hits[i].chunk.chunk_id: float(self.vectors[i] @ vector) for i in rows}
-
-
-def _key(hit: StoredHit) -> tuple[str, str, str]:
-    return hit.chunk.chunk_id, hit.content_hash, hit.chunk.text
+        rows = [i for i, (c, _) in enumerate(self.hits) if c.chunk_id in wanted]
+        return {self.hits[i][0].chunk_id: float(self.vectors[i] @ vector) for i in rows}
 
 
 def _rrf(*rankings: list[Chunk]) -> dict[str, Chunk]:

@@ -4,6 +4,12 @@ Chroma never embeds anything itself (its default embedding function would downlo
 always pass our own vectors. Record ids are `{chunk_id}@{content_hash[:16]}`, so a new version of
 an article is written beside the old one and becomes visible only when the catalog commits it.
 
+Chroma holds vectors only, with the two metadata fields its deletes select on (article_id,
+content_hash): chunk text and offsets live in the catalog, which resolves a hit to its chunk
+(`Catalog.visible_chunks`). Indexes written before kept each chunk's text and offsets in Chroma
+too; reading ignores them, and `index rebuild` writes a collection without them (smaller on disk,
+faster to load).
+
 The store is embedded (a folder under the data dir) or a Chroma server (`chroma run`), reached
 with `chromadb.HttpClient`. A server that is down, drops the connection or answers slower than
 `timeout` seconds raises `StoreUnavailableError` from any method; nothing is lost (the catalog
@@ -37,13 +43,26 @@ R = TypeVar("R")
 
 @dataclass(frozen=True)
 class StoredHit:
-    chunk: Chunk
+    """A vector found by a query: which chunk (of which version), and how similar."""
+
+    chunk_id: str
+    article_id: str
     content_hash: str
     similarity: float
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(chunk id, content hash): what the catalog resolves to a visible chunk."""
+        return self.chunk_id, self.content_hash
 
 
 def record_id(chunk: Chunk, content_hash: str) -> str:
     return f"{chunk.chunk_id}@{content_hash[:16]}"
+
+
+def chunk_id_of(record: str) -> str:
+    """The chunk id in a record id (`record_id`'s inverse, less the hash)."""
+    return record.rpartition("@")[0]
 
 
 class MissingCollectionError(LookupError):
@@ -240,17 +259,8 @@ class ChunkStore:
             collection.upsert(
                 ids=[record_id(c, hashes[c.article_id]) for c in part],
                 embeddings=vectors[start : start + step],
-                documents=[c.text for c in part],
                 metadatas=[
-                    {
-                        "article_id": c.article_id,
-                        "content_hash": hashes[c.article_id],
-                        "chunk_id": c.chunk_id,
-                        "ordinal": c.ordinal,
-                        "start": c.start,
-                        "end": c.end,
-                    }
-                    for c in part
+                    {"article_id": c.article_id, "content_hash": hashes[c.article_id]} for c in part
                 ],
             )
 
@@ -261,29 +271,27 @@ class ChunkStore:
 
     @_remote
     def query(self, name: str, vector: NDArray[np.float32], k: int) -> list[StoredHit]:
+        """The `k` nearest vectors, best first, as ids and hashes (no text: see the module)."""
         collection = self._collection(name, create=False)
-        if k <= 0 or collection.count() == 0:
+        if k <= 0:
             return []
         result = collection.query(
-            query_embeddings=vector.reshape(1, -1),
-            n_results=k,
-            include=["documents", "metadatas", "distances"],
+            query_embeddings=vector.reshape(1, -1), n_results=k, include=["metadatas", "distances"]
         )
         hits = []
-        for doc, meta, dist in zip(
-            result["documents"][0], result["metadatas"][0], result["distances"][0]
+        for rid, meta, dist in zip(
+            result["ids"][0], result["metadatas"][0], result["distances"][0]
         ):
             if meta is None:  # deleted by another process since this handle loaded the index
                 continue
-            chunk = Chunk(
-                chunk_id=str(meta["chunk_id"]),
-                article_id=str(meta["article_id"]),
-                ordinal=int(meta["ordinal"]),
-                text=str(doc),
-                start=int(meta["start"]),
-                end=int(meta["end"]),
+            hits.append(
+                StoredHit(
+                    chunk_id_of(str(rid)),
+                    str(meta["article_id"]),
+                    str(meta["content_hash"]),
+                    1.0 - float(dist),
+                )
             )
-            hits.append(StoredHit(chunk, str(meta["content_hash"]), 1.0 - float(dist)))
         return hits
 
     @_remote
@@ -296,11 +304,11 @@ class ChunkStore:
         import numpy as np
 
         got = self._collection(name, create=False).get(
-            ids=[record_id(c, h) for c, h in ids], include=["embeddings", "metadatas"]
+            ids=[record_id(c, h) for c, h in ids], include=["embeddings"]
         )
         out: dict[str, float] = {}
-        for meta, emb in zip(got["metadatas"], got["embeddings"]):
-            out[str(meta["chunk_id"])] = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
+        for rid, emb in zip(got["ids"], got["embeddings"]):
+            out[chunk_id_of(str(rid))] = float(np.dot(np.asarray(emb, dtype=np.float32), vector))
         return out
 
     @_remote
@@ -340,6 +348,13 @@ class ChunkStore:
         step = self.max_batch()
         for start in range(0, len(ids), step):
             collection.delete(ids=list(ids[start : start + step]))
+
+    @_remote
+    def holds_text(self, name: str) -> bool:
+        """Whether collection `name` also keeps chunk text (as written by Newsdesk before it
+        kept vectors only; `index rebuild` writes a collection without it)."""
+        got = self._collection(name, create=False).get(limit=1, include=["documents"])
+        return any(doc is not None for doc in got["documents"] or [])
 
     @_remote
     def collections(self) -> list[str]:

@@ -218,6 +218,8 @@ def check(
             out.print(f"repaired: {line}", highlight=False)
         for f in report.findings:
             out.print(f"problem: {f.problem}\n  fix: {f.fix}", highlight=False)
+        for note in report.notes:
+            out.print(f"note: {note}", highlight=False)
         out.print("ok: the index is consistent" if report.ok else "not ok", highlight=False)
     if not report.ok:
         raise typer.Exit(1)

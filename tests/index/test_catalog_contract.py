@@ -193,12 +193,34 @@ def test_meta_pending_and_summaries(catalog: Catalog) -> None:
     assert catalog.integrity() == ""
 
 
+def test_visible_chunks_are_those_of_the_committed_version(catalog: Catalog) -> None:
+    put(catalog, TRAM, FLOOD)
+    tram, flood = TRAM[0], FLOOD[0]
+    wanted = [
+        (TRAM[1][1].chunk_id, tram.content_hash),
+        (FLOOD[1][0].chunk_id, "0" * 64),  # a version never committed (or replaced)
+        (f"{tram.article_id}:9", tram.content_hash),  # no such chunk
+    ]
+    assert catalog.visible_chunks(wanted) == {wanted[0]: TRAM[1][1]}
+    assert catalog.visible_chunks([]) == {}
+    changed = article(1, "Tram line shelved", "The ferry plan replaced the tram.")
+    put(catalog, changed)
+    assert catalog.visible_chunks([(TRAM[1][0].chunk_id, tram.content_hash)]) == {}
+    both = [(TRAM[1][0].chunk_id, h) for h in (tram.content_hash, changed[0].content_hash)]
+    assert catalog.visible_chunks(both) == {both[1]: changed[1][0]}  # same id, two versions
+    with catalog.transaction():
+        catalog.delete(flood.article_id)
+    assert catalog.visible_chunks([(FLOOD[1][0].chunk_id, flood.content_hash)]) == {}
+
+
 def test_many_ids_at_once(catalog: Catalog) -> None:
     items = [article(100 + n, f"Story {n}", f"Sentence number {n}.") for n in range(1200)]
     put(catalog, *items)
     wanted = [a.article_id for a, _ in items] + ["nope"]
     assert len(catalog.hashes(wanted)) == 1200
     assert len(catalog.records(wanted)) == 1200
+    keys = [(chunks[0].chunk_id, a.content_hash) for a, chunks in items]
+    assert len(catalog.visible_chunks(keys)) == 1200
 
 
 def test_query_terms_keeps_only_plain_distinct_content_words() -> None:

@@ -38,8 +38,21 @@ def assert_repaired(app: App, kind: str) -> None:
 def test_a_consistent_index_checks_ok(app: App, articles: list[Article]) -> None:
     app.index.add(articles)
     report = check(app.index)
-    assert report.ok and report.findings == ()
+    assert report.ok and report.findings == () and report.notes == ()
     assert (report.articles, report.chunks) == (3, report.vectors)
+
+
+def test_text_kept_in_the_store_is_a_note_that_rebuild_clears(
+    app: App, articles: list[Article]
+) -> None:
+    app.index.add(articles)
+    collection = app.index.store._collection(app.index.collection())
+    got = collection.get(limit=1, include=["embeddings", "metadatas"])
+    collection.upsert(ids=got["ids"], embeddings=got["embeddings"], documents=["old text"])
+    report = check(app.index)
+    assert report.ok and len(report.notes) == 1 and "index rebuild" in report.notes[0]
+    app.index.rebuild()
+    assert check(fresh(app).index).notes == ()
 
 
 def test_vectors_gone_is_detected_refused_and_repaired(

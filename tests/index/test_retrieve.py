@@ -138,3 +138,36 @@ def test_a_searching_process_catches_up_on_small_writes_without_reloading_the_st
     hits = app.retriever.search("lighthouse keeper retired", k=5, threshold=False)
     assert hits[0].article.title.startswith("Article 1")
     assert reloads == ([1, 1] if live else [1])  # > DELTA_CHUNKS new chunks: reload instead
+
+
+def test_the_store_holds_vectors_and_ids_only(app: App, articles: list[Article]) -> None:
+    app.index.add(articles)
+    got = app.index.store._collection(app.index.collection()).get(
+        include=["documents", "metadatas"]
+    )
+    assert got["ids"] and set(got["documents"]) == {None}
+    assert {frozenset(m) for m in got["metadatas"]} == {frozenset({"article_id", "content_hash"})}
+
+
+def test_an_index_with_text_in_the_store_searches_the_same(
+    app: App, articles: list[Article]
+) -> None:
+    """Indexes written before the store dropped chunk text (documents and offsets in Chroma)."""
+    app.index.add(articles)
+    question = "Who scored twice for the football club?"
+    before = app.retriever.search(question)
+    collection = app.index.store._collection(app.index.collection())
+    got = collection.get(include=["embeddings", "metadatas"])
+    chunks = {c.chunk_id: c for c in app.index.catalog.chunks()}
+    old = [chunks[rid.rpartition("@")[0]] for rid in got["ids"]]
+    collection.upsert(  # the old shape: text as the document, every field as metadata
+        ids=got["ids"],
+        embeddings=got["embeddings"],
+        documents=[c.text for c in old],
+        metadatas=[
+            dict(m, chunk_id=c.chunk_id, ordinal=c.ordinal, start=c.start, end=c.end)
+            for m, c in zip(got["metadatas"], old)
+        ],
+    )
+    app.index.store.refresh()
+    assert App(app.settings).retriever.search(question) == before
