@@ -338,7 +338,7 @@ def plot(r: dict[str, Any], path: Path) -> None:
 
 def run(data_dir: Path, limit: int | None) -> dict[str, Any]:
     settings = Settings(data_dir=data_dir, embedder="minilm")
-    app = App(settings)
+    app = App(settings, indexing=True)  # build_indexing_app's embedder, without its nice level
     app.embedder.embed(["warm-up: load the ONNX session and its thread pool"])
     articles, load_s = load_corpus(limit, settings)
     profile = Profile()

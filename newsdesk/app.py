@@ -52,19 +52,22 @@ def build_indexing_app(settings: Settings) -> App:
     current = os.nice(0)
     if settings.index_nice > current:  # a level, not a step: calling this twice changes nothing
         os.nice(settings.index_nice - current)
-    return App(settings.model_copy(update={"embed_threads": settings.index_threads}))
+    return App(settings.model_copy(update={"embed_threads": settings.index_threads}), indexing=True)
 
 
 class App:
     """Lazily built parts for one process; each is created at most once."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, indexing: bool = False) -> None:
         self.settings = settings
+        self.indexing = indexing  # a command that writes the index: its embedder works in bulk
 
     @cached_property
     def embedder(self) -> Embedder:
         s = self.settings
-        return build_embedder(s.embedder, threads=s.embed_threads, batch_size=s.embed_batch_size)
+        return build_embedder(
+            s.embedder, threads=s.embed_threads, batch_size=s.embed_batch_size, bulk=self.indexing
+        )
 
     @cached_property
     def index(self) -> Index:

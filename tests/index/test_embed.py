@@ -61,3 +61,12 @@ def test_minilm_understands_paraphrase() -> None:
 def test_unknown_embedder_is_refused() -> None:
     with pytest.raises(NewsdeskError, match="choose 'minilm' or 'hashing'"):
         build_embedder("bert")
+
+
+@pytest.mark.slow
+def test_bulk_and_searching_sessions_embed_alike() -> None:
+    """The indexer's session (memory arena kept) and a searching one (none) give the same vectors,
+    so an index built by one is searched by the other."""
+    texts = ["The harbour wall was repaired.", "A much longer passage about the tram. " * 30]
+    bulk, lean = MiniLmEmbedder(bulk=True).embed(texts), MiniLmEmbedder().embed(texts)
+    assert np.allclose(bulk, lean, atol=1e-5)
