@@ -103,12 +103,17 @@ class MiniLmEmbedder:
         self._tokenizer: Any = Tokenizer.from_file(str(tok_path))
         self._tokenizer.enable_truncation(max_length=self.max_tokens)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest
-        self._counter: Any = Tokenizer.from_file(str(tok_path))
-        self._counter.no_truncation()
-        self._counter.no_padding()
+        self._tok_path = tok_path
+        self._counter: Any = None  # made when first needed: searching never counts (~8 MB)
         self._batch_size = batch_size
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            self._counter = Tokenizer.from_file(str(self._tok_path))
+            self._counter.no_truncation()
+            self._counter.no_padding()
         encodings = self._counter.encode_batch(list(texts), add_special_tokens=False)
         return [len(e.ids) for e in encodings]
 
