@@ -351,6 +351,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import NullFormatter
 
     panels = [  # (wall-time key, its CPU-time twin or "", title)
         ("cold_start_s", "cold_start_cpu_s", "cold start → first search (s)"),
@@ -378,6 +379,7 @@ def plot(rows: list[dict[str, Any]], path: Path) -> None:
             ax.axhline(key_target, color="red", linestyle="--", linewidth=1, label="target")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())  # 2×10⁴, 3×10⁴… overlapped
         ax.set_title(label, fontsize=10)
         ax.set_xlabel("chunks")
         ax.legend(fontsize=8)
