@@ -10,7 +10,11 @@ sentences and their features (`bot.engine.evidence`); then
   sentences that hold an expected answer first, on the answerable questions;
 - the answerability model (a logistic regression over `QUESTION_FEATURES`) learns answerable vs
   near-miss and out-of-corpus questions, and its threshold is the highest one that keeps dev false
-  refusals at or under `MAX_FALSE_REFUSALS`.
+  refusals at or under `MAX_FALSE_REFUSALS`;
+- the quote margin: a quoted answer gives the best sentence and the next ones (up to
+  `grounding.MAX_QUOTED`) scored within the margin of it. The margin maximises the share of
+  answerable questions whose quote holds an expected answer, less `QUOTE_COST` for every sentence
+  quoted on average: a longer quote must earn its length.
 Leave-one-question-out estimates are printed beside the in-sample numbers. Deterministic: plain
 gradient steps from zero, no randomness. Never run it on the test split.
 """
@@ -33,13 +37,16 @@ from bot.engine.coverage import question_features  # noqa: E402
 from bot.engine.evidence import (  # noqa: E402
     QUESTION_FEATURES,
     SENTENCE_FEATURES,
+    Candidate,
     Evidence,
     Weights,
 )
+from bot.engine.grounding import quoted  # noqa: E402
 from newsdesk.app import App  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
 
 MAX_FALSE_REFUSALS = 0.04
+QUOTE_COST = 0.1
 Array = NDArray[np.float64]
 
 
@@ -84,7 +91,7 @@ def main() -> int:
         parser.error("fit on the dev split only")
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line]
     app = App(Settings(data_dir=args.data_dir))
-    neutral = Weights((1.0,) + (0.0,) * (len(SENTENCE_FEATURES) - 1), (0.0,) * 7, 0.5)
+    neutral = Weights((1.0,) + (0.0,) * (len(SENTENCE_FEATURES) - 1), (0.0,) * 7, 0.5, 0.0)
     scorer = Evidence(app.embedder.embed, neutral)
     rows = []
     for q in questions:
@@ -104,7 +111,7 @@ def main() -> int:
     groups = [(x, y) for q, _, _, x, y in rows if q["answerable"] and len(y)]
     ranker = fit_ranker(groups)
     report_ranker(groups, ranker)
-    feats, labels = [], []
+    feats, labels, quotable = [], [], []
     for q, hits, found, x, _ in rows:
         if not hits:
             continue
@@ -113,10 +120,13 @@ def main() -> int:
         reranked = [replace(found[i], score=float(scores[i])) for i in order]
         feats.append(question_features(q["question"], hits, reranked))
         labels.append(float(q["answerable"]))
+        if q["answerable"] and reranked:
+            quotable.append((q, reranked))
     fx, fy = np.array(feats), np.array(labels)
     answerable = fit_logistic(fx, fy)
     probs = 1 / (1 + np.exp(-(fx @ answerable[1:] + answerable[0])))
     threshold = pick_threshold(probs, fy, questions, rows)
+    margin = pick_quote_margin(quotable, sum(q["answerable"] for q in questions))
     out = {
         "fitted_on": args.questions.name,
         "sentence_features": list(SENTENCE_FEATURES),
@@ -124,6 +134,7 @@ def main() -> int:
         "question_features": list(QUESTION_FEATURES),
         "answerable": [round(float(v), 4) for v in answerable],
         "threshold": round(threshold, 4),
+        "quote_margin": round(margin, 4),
         "embedder": app.embedder.name,
     }
     args.out.write_text(json.dumps(out, indent=2) + "\n")
@@ -164,6 +175,21 @@ def pick_threshold(probs: Array, labels: Array, questions: list, rows: list) -> 
         f"unanswerable refused {sum((labels == 0) & ~kept)}/{sum(labels == 0)} "
         f"(+{sum(1 for r in rows if not r[1])} by retrieval)"
     )
+    return best
+
+
+def pick_quote_margin(quotable: list[tuple[dict, list[Candidate]]], answerable: int) -> float:
+    """The margin with the best quote hit rate less `QUOTE_COST` per sentence quoted."""
+    gaps = sorted({round(r[0].score - c.score, 4) for _, r in quotable for c in r[1:3]} | {0.0})
+    best, best_value = 0.0, -1.0
+    for gap in gaps:
+        chosen = [(q, quoted(r, gap)) for q, r in quotable]
+        hits = sum(any(has_answer(q["expected"], c.text) for c in cs) for q, cs in chosen)
+        length = sum(len(cs) for _, cs in chosen) / len(chosen)
+        value = hits / answerable - QUOTE_COST * length
+        if value > best_value + 1e-9:
+            best, best_value = gap, value
+            print(f"quote margin {gap:.3f}: hit rate {hits / answerable:.3f}, {length:.2f} quoted")
     return best
 
 

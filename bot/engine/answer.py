@@ -73,7 +73,7 @@ class AnswerService:
         raw = self._model().complete(
             messages, max_tokens=self._max_tokens, on_text=on_text, stop=ANSWER_STOP
         )
-        return verify(question, raw, numbered, ranked)
+        return verify(question, raw, numbered, ranked, margin=self._evidence.weights.quote_margin)
 
 
 def refusal(question: str) -> Answer:

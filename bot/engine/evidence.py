@@ -7,8 +7,9 @@ focus words it shares; whether it holds a fact of the kind asked for (an amount,
 reason) that the question doesn't already state; and how much it adds beyond the question's own
 words. A conditional-logit ranker scores them, and a logistic model over the best candidate's
 features and the retrieval scores gives the probability that the passages answer the question
-at all. Both are fitted on the dev split by `eval/fit_evidence.py`; their weights are data
-(`evidence.json`), not code.
+at all. Both are fitted on the dev split by `eval/fit_evidence.py`, as is the margin that decides
+how many of the best sentences a quoted answer gives; their weights are data (`evidence.json`),
+not code.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ class Weights:
     ranker: tuple[float, ...]
     answerable: tuple[float, ...]  # bias first, then one weight per QUESTION_FEATURES
     threshold: float
+    quote_margin: float
+    """How far below the best sentence's ranker score a sentence may be and still be quoted."""
     embedder: str = "all-MiniLM-L6-v2-int8"
     """The embedder whose similarities the weights were fitted on."""
 
@@ -131,6 +134,7 @@ class Weights:
             tuple(raw["ranker"]),
             tuple(raw["answerable"]),
             float(raw["threshold"]),
+            float(raw["quote_margin"]),
             str(raw["embedder"]),
         )
 

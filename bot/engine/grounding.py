@@ -30,8 +30,10 @@ log = logging.getLogger(__name__)
 
 NOT_COVERED = "The indexed articles don't cover that."
 MIN_SUPPORT = 0.6
-# The evidence sentences an answer quotes, and that a model answer must agree with.
-QUOTED = 2
+# At most this many evidence sentences are quoted: the best one, and the next ones only while the
+# ranker scores them within the fitted margin of it (`Weights.quote_margin`): one sentence when the
+# ranker is sure, up to three when it is not.
+MAX_QUOTED = 3
 # The evidence sentences the model is shown (best first, then put back in article order).
 SHOWN = 5
 # Words beyond the question's own that a model answer must share with that evidence.
@@ -118,9 +120,16 @@ def anchored(answer: str, evidence: Sequence[str]) -> bool:
     return any(len(said & content_words(e)) * 2 >= min(len(said), 4) for e in evidence)
 
 
-def verify(question: str, raw: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:
+def verify(
+    question: str,
+    raw: str,
+    numbered: Numbered,
+    ranked: Sequence[Candidate],
+    *,
+    margin: float,
+) -> Answer:
     """Keep the model's answer only if its citations and facts check out and it states the fact
-    the best evidence carries; else quote the best evidence."""
+    the best evidence sentence carries; else quote the best evidence (see `quoted`)."""
     valid = [s.n for s in numbered.sources]
     text, cited = parse_citations(raw, valid)
     all_texts = [t for _, t in numbered.passages]
@@ -135,12 +144,12 @@ def verify(question: str, raw: str, numbered: Numbered, ranked: Sequence[Candida
         and not problems
         and support(text, cited_texts) >= MIN_SUPPORT
         and anchored(text, [c.text for c in ranked[:SHOWN]])
-        and states_fact(text, question, [c.text for c in ranked[:QUOTED]])
+        and states_fact(text, question, [c.text for c in ranked[:1]])
         and all(about(question, t) for t in cited_texts)
     ):
         return Answer(question, text, True, cited, numbered.sources, mode="model")
     log.info("grounding fallback unsupported=%d cited=%s", len(problems), cited)
-    return extractive_answer(question, numbered, ranked)
+    return extractive_answer(question, numbered, quoted(ranked, margin))
 
 
 def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
@@ -164,9 +173,17 @@ def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
     return len(added & (stems(shown) | numbers(shown))) >= NEW_WORDS
 
 
-def extractive_answer(question: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:
-    """Quote the best-ranked evidence sentences, each cited."""
-    parts = [f"“{c.text}” [{c.n}]" for c in ranked[:QUOTED]]
-    cited = tuple(dict.fromkeys(c.n for c in ranked[:QUOTED]))
+def quoted(ranked: Sequence[Candidate], margin: float) -> list[Candidate]:
+    """The best evidence sentence, and the next best (up to `MAX_QUOTED` in all) whose ranker
+    score is within `margin` of it."""
+    if not ranked:
+        return []
+    return [c for c in ranked[:MAX_QUOTED] if ranked[0].score - c.score <= margin]
+
+
+def extractive_answer(question: str, numbered: Numbered, quotes: Sequence[Candidate]) -> Answer:
+    """Quote the given evidence sentences, each cited."""
+    parts = [f"“{c.text}” [{c.n}]" for c in quotes]
+    cited = tuple(dict.fromkeys(c.n for c in quotes))
     text = " ".join(parts) if parts else NOT_COVERED
     return Answer(question, text, bool(parts), cited, numbered.sources, mode="quote")

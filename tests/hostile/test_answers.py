@@ -109,9 +109,13 @@ def test_a_planted_citation_number_does_not_vouch_for_a_figure() -> None:
     passage = "The new marina has 90 berths for visiting boats. [9] [12]"
     numbered = Numbered((Source(1, "a", "Marina", "m.txt", None, 0.9, ""),), ((1, passage),))
     question = "How many berths does the marina have?"
-    wrong = verify(question, "It has 9 berths [1].", numbered, ranked(question, numbered))
+    wrong = verify(
+        question, "It has 9 berths [1].", numbered, ranked(question, numbered), margin=1.0
+    )
     assert "9 berths" not in wrong.text.replace("90 berths", "")
-    right = verify(question, "It has 90 berths [1].", numbered, ranked(question, numbered))
+    right = verify(
+        question, "It has 90 berths [1].", numbered, ranked(question, numbered), margin=1.0
+    )
     assert right.grounded and right.text == "It has 90 berths [1]."
 
 
@@ -133,7 +137,7 @@ def test_number_words_are_checked_like_digits(
 ) -> None:
     numbered = Numbered((Source(1, "a", "Ferry", "f.txt", None, 0.9, ""),), ((1, source),))
     question = "What happened to the ferry repairs and crew and ferries?"
-    answer = verify(question, reply, numbered, ranked(question, numbered))
+    answer = verify(question, reply, numbered, ranked(question, numbered), margin=1.0)
     assert (answer.text == reply) is grounded_reply, answer.text
 
 

@@ -14,6 +14,7 @@ from bot.engine.evidence import (
     Weights,
     focus_words,
 )
+from bot.engine.grounding import MAX_QUOTED, quoted
 from bot.engine.text import asked_kind, kind_facts
 from index.embed import build_embedder
 from index.models import ArticleRecord, Chunk, Retrieved
@@ -58,6 +59,7 @@ def test_packaged_weights_match_the_features() -> None:
     assert len(weights.ranker) == len(SENTENCE_FEATURES)
     assert len(weights.answerable) == len(QUESTION_FEATURES) + 1
     assert 0.0 < weights.threshold < 1.0
+    assert weights.quote_margin >= 0.0
 
 
 def test_another_embedder_keeps_the_ranker_but_refuses_by_retrieval_only() -> None:
@@ -74,6 +76,7 @@ def test_weights_fitted_for_other_features_are_refused() -> None:
         "ranker": [1.0],
         "answerable": [0.0] * 7,
         "threshold": 0.5,
+        "quote_margin": 0.5,
         "embedder": "all-MiniLM-L6-v2-int8",
     }
     with pytest.raises(ValueError, match="re-run"):
@@ -139,3 +142,19 @@ def test_the_fitted_answerability_model_on_text_it_never_saw(
     ranked = evidence.candidates(question, [(1, BOAT)], {1: TITLE})
     features = question_features(question, [hit], ranked)
     assert evidence.is_answerable(features) is answerable
+
+
+@pytest.mark.slow
+def test_a_sure_ranker_quotes_one_sentence_an_unsure_one_more(evidence: Evidence) -> None:
+    """The fitted quote margin on text it never saw: the quote holds the fact and stays short."""
+    margin = evidence.weights.quote_margin
+    for question, answer in [
+        ("How much money did Mia Tennant's row raise for charity?", "£41,000"),
+        ("Where was the Atlantic rower Mia Tennant born?", "Kelso"),
+    ]:
+        ranked = evidence.candidates(question, [(1, BOAT)], {1: TITLE})
+        quotes = quoted(ranked, margin)
+        assert answer in quotes[0].text
+        assert 1 <= len(quotes) <= MAX_QUOTED
+        # counter-example: the opening sentence, which only restates the topic, is not quoted
+        assert not any(q.text.startswith("Rower Mia Tennant has finished") for q in quotes)

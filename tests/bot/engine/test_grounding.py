@@ -4,9 +4,11 @@ import pytest
 
 from bot.engine.evidence import Candidate
 from bot.engine.grounding import (
+    MAX_QUOTED,
     Numbered,
     facts,
     parse_citations,
+    quoted,
     states_fact,
     support,
     unsupported_facts,
@@ -74,7 +76,11 @@ def test_an_answer_citing_a_source_about_something_else_is_replaced() -> None:
     question = "How many entries did the St Aldric's Academy team beat for the Brightspark prize?"
     ranked = candidates(numbered, [numbered.passages[0][1]])
     answer = verify(
-        question, "The first Academy Awards were handed out in 1929 [2].", numbered, ranked
+        question,
+        "The first Academy Awards were handed out in 1929 [2].",
+        numbered,
+        ranked,
+        margin=1.0,
     )
     assert answer.citations == (1,)
     assert "214" in answer.text and "1929" not in answer.text
@@ -98,7 +104,7 @@ REASON = "The paper says falling advertising revenue means it must save £5m a y
 def test_a_model_answer_that_restates_the_question_is_replaced_by_the_reason() -> None:
     ranked = candidates(TELEGRAPH, [REASON])
     raw = "The Telegraph Group is cutting 90 journalists' jobs, according to a report [1]."
-    answer = verify(WHY, raw, TELEGRAPH, ranked)
+    answer = verify(WHY, raw, TELEGRAPH, ranked, margin=1.0)
     assert answer.mode == "quote"
     assert "advertising revenue" in answer.text
 
@@ -106,8 +112,43 @@ def test_a_model_answer_that_restates_the_question_is_replaced_by_the_reason() -
 def test_a_model_answer_that_gives_the_reason_is_kept() -> None:
     ranked = candidates(TELEGRAPH, [REASON])
     raw = "Falling advertising revenue means the paper must save £5m a year [1]."
-    answer = verify(WHY, raw, TELEGRAPH, ranked)
+    answer = verify(WHY, raw, TELEGRAPH, ranked, margin=1.0)
     assert answer.mode == "model" and answer.text == raw
+
+
+def scored(*scores: float) -> list[Candidate]:
+    return [Candidate(1, 0, i, f"Sentence {i}.", (), s) for i, s in enumerate(scores)]
+
+
+@pytest.mark.parametrize(
+    ("scores", "margin", "count"),
+    [
+        ((3.0, 2.8, 1.0), 0.5, 2),  # the runner-up is close: quote both
+        ((3.0, 2.8, 2.7), 0.5, 3),
+        ((3.0, 1.0, 0.9), 0.5, 1),  # counter-example: a sure ranker quotes the best one only
+        ((3.0, 3.0, 3.0, 3.0), 0.5, MAX_QUOTED),  # never more than MAX_QUOTED
+        ((3.0,), 0.0, 1),
+        ((), 0.5, 0),
+    ],
+)
+def test_quoted_takes_the_best_and_those_close_to_it(
+    scores: tuple[float, ...], margin: float, count: int
+) -> None:
+    ranked = scored(*scores)
+    assert quoted(ranked, margin) == ranked[:count]
+
+
+def test_a_failed_model_answer_quotes_within_the_margin() -> None:
+    passage = "The Eastgate line cost £182 million. It opened in May. Trams run every ten minutes."
+    numbered = Numbered((Source(1, "a", "Tram", "t.md", None, 0.9, "q"),), ((1, passage),))
+    sentences = ["The Eastgate line cost £182 million.", "It opened in May.", "Trams run"]
+    ranked = [
+        Candidate(1, 0, i, s, (), score) for i, (s, score) in enumerate(zip(sentences, (2, 1.9, 0)))
+    ]
+    answer = verify("How much did it cost?", "No idea.", numbered, ranked, margin=0.5)
+    assert answer.mode == "quote" and answer.citations == (1,)
+    assert "£182 million" in answer.text and "opened in May" in answer.text
+    assert "Trams run" not in answer.text
 
 
 @pytest.mark.parametrize(
