@@ -173,8 +173,8 @@ def _notes(index: Index, collection: str) -> tuple[str, ...]:
     if index.store.holds_text(collection):
         return (
             "the vector store also holds every chunk's text (written by an older Newsdesk; "
-            "searches ignore it): `newsdesk index rebuild` writes it without, which makes it "
-            "about half the size on disk and faster to load",
+            "searches ignore it): `newsdesk index rebuild` writes it without, which makes the "
+            "vector store about a third of its size on disk and faster to load",
         )
     return ()
 
