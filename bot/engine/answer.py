@@ -5,8 +5,8 @@ history and runs this off the event loop behind the model queue.
 
 Refusals are decided before the model runs: by retrieval when nothing is relevant, then by the
 fitted answerability model over the ranked evidence (`bot.engine.evidence`). The model sees only
-the best evidence sentences of each source, and its answer must state the fact they carry;
-otherwise the answer quotes them.
+the best evidence sentences of each source, and its answer must state the fact the best one
+carries; otherwise the answer quotes the best evidence (`grounding.quoted`).
 """
 
 from __future__ import annotations
