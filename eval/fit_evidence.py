@@ -41,7 +41,7 @@ from bot.engine.evidence import (  # noqa: E402
     Evidence,
     Weights,
 )
-from bot.engine.grounding import quoted  # noqa: E402
+from bot.engine.grounding import MAX_QUOTED, quoted  # noqa: E402
 from newsdesk.app import App  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
 
@@ -180,7 +180,9 @@ def pick_threshold(probs: Array, labels: Array, questions: list, rows: list) -> 
 
 def pick_quote_margin(quotable: list[tuple[dict, list[Candidate]]], answerable: int) -> float:
     """The margin with the best quote hit rate less `QUOTE_COST` per sentence quoted."""
-    gaps = sorted({round(r[0].score - c.score, 4) for _, r in quotable for c in r[1:3]} | {0.0})
+    gaps = sorted(
+        {round(r[0].score - c.score, 4) for _, r in quotable for c in r[1:MAX_QUOTED]} | {0.0}
+    )
     best, best_value = 0.0, -1.0
     for gap in gaps:
         chosen = [(q, quoted(r, gap)) for q, r in quotable]

@@ -14,9 +14,9 @@ contract tests in tests/index/test_catalog_contract.py.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import Any, Protocol
 
 from index.models import Article, ArticleRecord, Chunk
 
@@ -156,3 +156,11 @@ def query_terms(query: str) -> list[str]:
         if word not in STOPWORDS and word not in terms:
             terms.append(word)
     return terms[:MAX_QUERY_TERMS]
+
+
+def visible(
+    rows: Iterable[Sequence[Any]], wanted: set[tuple[str, str]]
+) -> dict[tuple[str, str], Chunk]:
+    """`visible_chunks`' answer from rows of (chunk fields..., the article's committed hash)."""
+    found = {(str(r[0]), str(r[-1])): Chunk(*r[:-1]) for r in rows}
+    return {key: found[key] for key in wanted if key in found}

@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from index.catalog import query_terms
+from index.catalog import query_terms, visible
 from index.errors import NewsdeskError
 from index.models import Article, ArticleRecord, Chunk
 from index.pg import safe_url, unavailable
@@ -332,8 +332,7 @@ class PostgresCatalog:
             "ON a.article_id = c.article_id WHERE c.chunk_id = ANY(%s)",
             (list({chunk_id for chunk_id, _ in wanted}),),
         )
-        found = {(str(r[0]), str(r[-1])): Chunk(*r[:-1]) for r in rows}
-        return {key: found[key] for key in wanted if key in found}
+        return visible(rows, wanted)
 
     @_online
     def counts(self) -> tuple[int, int]:

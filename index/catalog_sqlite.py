@@ -21,7 +21,7 @@ from typing import Any
 
 import Stemmer  # PyStemmer
 
-from index.catalog import query_terms
+from index.catalog import query_terms, visible
 from index.errors import NewsdeskError
 from index.models import Article, ArticleRecord, Chunk
 from index.sqlite_db import open_db
@@ -254,8 +254,7 @@ class SqliteCatalog:
             "ON a.article_id = c.article_id WHERE c.chunk_id IN ",
             list({chunk_id for chunk_id, _ in wanted}),
         )
-        found = {(str(r[0]), str(r[-1])): Chunk(*r[:-1]) for r in rows}
-        return {key: found[key] for key in wanted if key in found}
+        return visible(rows, wanted)
 
     def counts(self) -> tuple[int, int]:
         articles = self._db.execute("SELECT COUNT(*) FROM articles").fetchone()[0]

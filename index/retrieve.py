@@ -211,9 +211,7 @@ class _Delta:
         if not self.hits or self.vectors is None:
             return dense
         sims = self.vectors @ vector
-        mine = [
-            StoredHit(c.chunk_id, c.article_id, h, float(s)) for (c, h), s in zip(self.hits, sims)
-        ]
+        mine = [StoredHit(c.chunk_id, h, float(s)) for (c, h), s in zip(self.hits, sims)]
         ours = {h.chunk_id for h in mine}
         both = [h for h in dense if h.chunk_id not in ours] + mine
         return sorted(both, key=lambda h: -h.similarity)[:k]

@@ -46,7 +46,6 @@ class StoredHit:
     """A vector found by a query: which chunk (of which version), and how similar."""
 
     chunk_id: str
-    article_id: str
     content_hash: str
     similarity: float
 
@@ -285,12 +284,7 @@ class ChunkStore:
             if meta is None:  # deleted by another process since this handle loaded the index
                 continue
             hits.append(
-                StoredHit(
-                    chunk_id_of(str(rid)),
-                    str(meta["article_id"]),
-                    str(meta["content_hash"]),
-                    1.0 - float(dist),
-                )
+                StoredHit(chunk_id_of(str(rid)), str(meta["content_hash"]), 1.0 - float(dist))
             )
         return hits
 
