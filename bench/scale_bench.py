@@ -138,10 +138,11 @@ class QueryCost:
 def reader(data_dir: str, query_embedder: str, queries_file: str) -> None:
     """Runs in a fresh process: first search, warm searches, then one search per stdin line."""
     from index.embed import MiniLmEmbedder
-    from newsdesk.app import App
+    from newsdesk.app import build_searching_app
     from newsdesk.settings import Settings
 
-    app = App(Settings(data_dir=Path(data_dir), embedder="hashing"))
+    # built as the CLI and the bot build theirs
+    app = build_searching_app(Settings(data_dir=Path(data_dir), embedder="hashing"))
     cost = None
     if query_embedder == "minilm":
         cost = QueryCost(app.index.embedder, MiniLmEmbedder(threads=app.settings.embed_threads))

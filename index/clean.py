@@ -10,8 +10,6 @@ import itertools
 import logging
 import re
 
-import ftfy
-
 log = logging.getLogger(__name__)
 
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -75,6 +73,8 @@ def fix_text(text: str) -> str:
     Lines are stripped and inner runs of spaces collapsed; line breaks are kept (they carry the
     page structure), with at most two blank lines in a row.
     """
+    import ftfy  # only loading articles needs it: a searching process never imports it (3 MB)
+
     text = ftfy.fix_text(text)
     text = _INVISIBLE.sub("", text)
     lines = [_SPACES.sub(" ", line).strip() for line in text.split("\n")]

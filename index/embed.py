@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from index.errors import NewsdeskError
+from index.memory import release_freed_memory
 from index.minilm_graph import gather_before_dequantise
 
 if TYPE_CHECKING:
@@ -177,17 +178,6 @@ def load_session(ort: Any, model: Path, options: Any) -> Any:
         handle.flush()
         del graph
         return ort.InferenceSession(handle.name, options, providers=["CPUExecutionProvider"])
-
-
-def release_freed_memory() -> None:
-    """Return memory the C heap has freed to the OS (glibc `malloc_trim`; elsewhere a no-op)."""
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    trim = getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    if trim is not None:
-        trim(0)
 
 
 def normalise(vectors: NDArray[np.float32]) -> NDArray[np.float32]:

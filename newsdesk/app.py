@@ -18,6 +18,7 @@ from index.catalog import Catalog
 from index.catalog_sqlite import SqliteCatalog
 from index.embed import Embedder, build_embedder
 from index.indexer import Index, WriteLock
+from index.memory import limit_malloc_arenas
 from index.retrieve import RetrievalConfig, Retriever
 from index.store import ChunkStore
 from newsdesk.settings import Settings
@@ -41,6 +42,17 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     # trafilatura warns "discarding data: None" for a page without text: we say so in one line
     logging.getLogger("trafilatura.core").setLevel(max(logging.ERROR, logging.getLogger().level))
+
+
+SEARCH_MALLOC_ARENAS = 2
+
+
+def build_searching_app(settings: Settings) -> App:
+    """The parts for a process that searches and answers (`ask`, `chat`, `bot`, `eval`, reading
+    `index` commands). It keeps the C heap to two arenas: less memory held by its many threads
+    (see `limit_malloc_arenas`). Call it before anything starts a thread."""
+    limit_malloc_arenas(SEARCH_MALLOC_ARENAS)
+    return App(settings)
 
 
 def build_indexing_app(settings: Settings) -> App:

@@ -11,7 +11,7 @@ import typer
 
 from bot.conversation import check_question
 from bot.types import Answer, QuestionError
-from newsdesk.app import App, configure_logging
+from newsdesk.app import App, build_searching_app, configure_logging
 from newsdesk.console import GuardedGroup, err, fail, guarded, load_settings, print_json
 from newsdesk.evaluate import EvalQuestion
 from newsdesk.index_cli import index_app
@@ -28,7 +28,7 @@ app.add_typer(index_app, name="index")
 def _app() -> App:
     settings = load_settings()
     configure_logging(settings)
-    app = App(settings)
+    app = build_searching_app(settings)
     guarded(lambda: app.index)  # a damaged, missing or unreadable catalog is one line here
     return app
 

@@ -13,7 +13,7 @@ from rich.table import Table
 from index.errors import SourceError
 from index.load import expand_sources, load_source
 from index.models import Article
-from newsdesk.app import App, build_indexing_app, configure_logging
+from newsdesk.app import App, build_indexing_app, build_searching_app, configure_logging
 from newsdesk.console import err, fail, guarded, load_settings, print_json, progress_bar
 
 index_app = typer.Typer(
@@ -25,7 +25,7 @@ out = Console(soft_wrap=True)
 def _app(*, writes: bool = False) -> App:
     settings = load_settings()
     configure_logging(settings)
-    app = build_indexing_app(settings) if writes else App(settings)
+    app = build_indexing_app(settings) if writes else build_searching_app(settings)
     guarded(lambda: app.index)  # a damaged, missing or unreadable catalog is one line here
     return app
 

@@ -54,7 +54,7 @@ def test_the_wire_codec_reads_and_writes_the_model_unchanged(model: bytes) -> No
     """Every field parsed and encoded again gives the file byte for byte (what the rewrite
     relies on to copy what it does not change)."""
     assert b"".join(p for f in _fields(model) for p in _encode_field(*f)) == model
-    graph = [v for n, _, v in _fields(model) if n == MODEL_GRAPH][0]
+    graph = next(v for n, _, v in _fields(model) if n == MODEL_GRAPH)
     assert b"".join(p for f in _fields(graph) for p in _encode_field(*f)) == bytes(graph)
 
 
