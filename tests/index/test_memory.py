@@ -1,15 +1,21 @@
-"""The C heap's arena cap, observed through glibc's own report (`malloc_info`), in a fresh
-process each time: the cap must be set before threads allocate."""
+"""Memory a long-running searching process holds: the C heap's arena cap, observed through
+glibc's own report (`malloc_info`) in a fresh process each time (the cap must be set before
+threads allocate), and the vector index a store reload frees."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
+from index.models import Chunk
+from index.store import ChunkStore
 from tests.conftest import ROOT
 
 LIBC = ctypes.util.find_library("c")
@@ -57,3 +63,31 @@ def test_the_cap_bounds_how_many_arenas_threads_get() -> None:
     assert arenas_used("none") > 2  # without it, threads get arenas of their own
     assert arenas_used("2") <= 2
     assert arenas_used("1") == 1
+
+
+def chroma_systems() -> int:
+    """Chroma client systems alive in this process, collected or not (each holds its indexes)."""
+    return sum(
+        type(o).__name__ == "System" and type(o).__module__.startswith("chromadb")
+        for o in gc.get_objects()
+    )
+
+
+def test_refreshing_the_embedded_store_frees_its_old_vector_index_at_once(tmp_path: Path) -> None:
+    """Not whenever Python's cycle collector next runs (Chroma's client sits in reference
+    cycles): a reloading process would otherwise hold the old index and the new one at once."""
+    gc.collect()
+    before = chroma_systems()
+    store = ChunkStore(tmp_path)
+    chunk = Chunk("c1", "a1", 0, "The harbour wall was repaired.", 0, 30)
+    vector = np.ones((1, 8), dtype=np.float32) / np.sqrt(8)
+    store.upsert("chunks", [chunk], {"a1": "h1"}, vector)
+    assert store.count("chunks") == 1
+    assert chroma_systems() == before + 1
+    gc.disable()  # only what refresh itself does counts
+    try:
+        store.refresh()
+        assert chroma_systems() <= before  # (refresh clears Chroma's cache of every client)
+    finally:
+        gc.enable()
+    assert store.count("chunks") == 1  # and the next call loads it afresh
