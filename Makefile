@@ -57,6 +57,7 @@ bench-answer: setup ## time the stages of an answer against a bare llama.cpp cal
 
 bench-scale: setup ## search at ~6k and ~60k chunks: cold start, p50/p95, stall after an add, RSS
 	$(BIN)/python bench/scale_bench.py
+	$(BIN)/python bench/search_memory.py data/scale-bench/bbc-x10
 
 bench-extract: setup ## extraction vs bare trafilatura on real pages (dev; SPLIT=test for held-out)
 	$(BIN)/python bench/extract_bench.py --split $(or $(SPLIT),dev)
