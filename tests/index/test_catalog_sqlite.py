@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.catalog_sqlite import PRUNE_FROM_CHUNKS, SCHEMA_VERSION, SqliteCatalog
+from index.catalog_sqlite import COMMON_SHARE, PRUNE_FROM_CHUNKS, SCHEMA_VERSION, SqliteCatalog
 from index.errors import NewsdeskError
 from tests.index.catalog_data import FLOOD, TRAM, article, fts_consistent, ids, put
 
@@ -106,7 +106,9 @@ def test_a_large_index_leaves_out_words_in_most_chunks_without_changing_the_rank
     tmp_path: Path,
 ) -> None:
     items = [
-        article(n, f"Report {n}", f"Council report number {n} {'harbour dredging' * (n % 7 == 0)}.")
+        article(
+            n, f"Report {n}", f"Council report number {n} {'harbour dredging' * (n % 13 == 0)}."
+        )
         for n in range(PRUNE_FROM_CHUNKS + 200)
     ]
     small = SqliteCatalog(tmp_path / "small.sqlite3")
@@ -124,3 +126,29 @@ def test_a_large_index_leaves_out_words_in_most_chunks_without_changing_the_rank
         'WHERE chunk_terms MATCH \'"council" OR "harbour" OR "dredging"\' ORDER BY rank LIMIT 20'
     ).fetchall()
     assert [r[0] for r in ranked] == ids(both)
+
+
+def test_common_words_are_left_out_unless_the_query_has_nothing_rarer(tmp_path: Path) -> None:
+    total = PRUNE_FROM_CHUNKS + 200
+    ferry = int(total * COMMON_SHARE * 2)  # "ferry" is in 2 x COMMON_SHARE of the chunks
+    items = [
+        article(
+            n,
+            f"Report {n}",
+            f"Council report {n}. {'Ferry fares rise.' * (n < ferry)}"
+            f" {'Harbour dredging.' * (n == 7)}",
+        )
+        for n in range(total)
+    ]
+    catalog = SqliteCatalog(tmp_path / "catalog.sqlite3")
+    put(catalog, *items)
+    # a common word beside a rare one: only the rare one is looked for
+    assert ids(catalog.lexical_search("ferry dredging", 50)) == ids(
+        catalog.lexical_search("dredging", 50)
+    )
+    # counter-example: a query of common words keeps its rarest one (under half the chunks),
+    # so the lexical side still finds something; a word in every chunk still finds nothing
+    found = catalog.lexical_search("council ferry", 50)
+    assert len(found) == 50
+    assert all("Ferry" in chunk.text for chunk in found)
+    assert catalog.lexical_search("council", 5) == []
