@@ -1,4 +1,4 @@
-"""Shared helpers of the benchmarks: exclusive-time stage profiling, timing proxies, memory, output.
+"""Shared helpers of the benchmarks: stage profiling, timing proxies, memory, local servers, output.
 
 Stages are timed *exclusively*: while a nested stage runs, its parent's clock is paused, so the
 stage totals of one run add up to its wall time (minus whatever ran outside every stage).
@@ -12,6 +12,9 @@ import json
 import math
 import os
 import resource
+import signal
+import socket
+import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 from rich.console import Console
 from rich.table import Table
@@ -129,6 +133,45 @@ def machine() -> dict[str, Any]:
 
 def dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+# --- local servers --------------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LocalServer:
+    """A server process on 127.0.0.1 (its own process group, output to `log`), ready once
+    `health` (a path under its URL) answers 200; `stop()` ends the whole group."""
+
+    def __init__(self, name: str, command: Sequence[str], port: int, health: str, log: Path):
+        self.name, self.url = name, f"http://127.0.0.1:{port}"
+        with log.open("wb") as out:
+            self.proc = subprocess.Popen(
+                list(command), stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"error: the {name} at {self.url} exited ({self.proc.returncode})")
+            try:
+                if httpx.get(f"{self.url}{health}", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"error: the {name} at {self.url} did not start (log: {log})")
+
+    def rss_mb(self) -> float:
+        return float(psutil.Process(self.proc.pid).memory_info().rss) / 2**20
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            self.proc.wait(timeout=30)
 
 
 # --- statistics -----------------------------------------------------------------------------------

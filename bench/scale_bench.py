@@ -19,6 +19,12 @@ The query side: `--query-embedder minilm` (default) has the searching process em
 with the real MiniLM embedder, as the bot would, and then search with the hashing vector (the
 index was built with it); so the timings include the real embedder's cost on the real path,
 reported apart as "MiniLM embed". `--query-embedder hashing` times the hashing-only path.
+
+`--chroma-server` measures the scale-out set-up instead: per size, `chroma run` (the server in the
+chromadb package) serves the index's vectors on 127.0.0.1 and the searching and adding processes
+reach it through `NEWSDESK_CHROMA_URL`, the catalog staying local. The vector index then lives in
+the server's memory, so the table adds the server's RSS after the warm searches; the evicted cold
+start includes the server's first load of the vector index from disk.
 """
 
 from __future__ import annotations
@@ -37,7 +43,9 @@ from typing import Any
 
 from benchlib import (
     REPO_ROOT,
+    LocalServer,
     dir_bytes,
+    free_port,
     load_avg,
     machine,
     peak_rss_mb,
@@ -181,7 +189,9 @@ def _say(data: dict[str, Any]) -> None:
 class Reader:
     """The parent's handle on a reader process."""
 
-    def __init__(self, data_dir: Path, query_embedder: str, queries: Path) -> None:
+    def __init__(
+        self, data_dir: Path, query_embedder: str, queries: Path, env: dict[str, str]
+    ) -> None:
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
             [sys.executable, __file__, "_reader", str(data_dir), query_embedder, str(queries)],
@@ -189,7 +199,7 @@ class Reader:
             stdout=subprocess.PIPE,
             text=True,
             cwd=REPO_ROOT,
-            env=_env(data_dir),
+            env=env,
         )
 
     def read(self) -> dict[str, Any]:
@@ -213,13 +223,27 @@ class Reader:
         self.proc.wait(timeout=60)
 
 
-def _env(data_dir: Path) -> dict[str, str]:
-    return {
+def _env(data_dir: Path, chroma_url: str | None = None) -> dict[str, str]:
+    env = {
         **os.environ,
         "NEWSDESK_DATA_DIR": str(data_dir),
         "NEWSDESK_EMBEDDER": "hashing",
         "PYTHONPATH": str(REPO_ROOT),
     }
+    if chroma_url:
+        env["NEWSDESK_CHROMA_URL"] = chroma_url
+    return env
+
+
+def start_chroma(data_dir: Path) -> LocalServer:
+    """`chroma run` serving `data_dir`'s vector store on a free loopback port."""
+    port = free_port()
+    command = [
+        str(Path(sys.executable).parent / "chroma"), "run", "--path", str(data_dir / "chroma"),
+        "--host", "127.0.0.1", "--port", str(port),
+    ]  # fmt: skip
+    log = data_dir.parent / f"chroma-{data_dir.name}.log"
+    return LocalServer("Chroma server", command, port, "/api/v2/heartbeat", log)
 
 
 def evict(data_dir: Path) -> None:
@@ -234,11 +258,13 @@ def evict(data_dir: Path) -> None:
                 os.close(fd)
 
 
-def first_start(data_dir: Path, query_embedder: str, queries: Path) -> dict[str, Any]:
+def first_start(
+    data_dir: Path, query_embedder: str, queries: Path, env: dict[str, str]
+) -> dict[str, Any]:
     """Cold start → first search of a process whose index files are not in the OS cache."""
     evict(data_dir)
     load = load_avg()
-    reader_ = Reader(data_dir, query_embedder, queries)
+    reader_ = Reader(data_dir, query_embedder, queries, env)
     cpu = reader_.read()["cpu_s"]
     wall = time.perf_counter() - reader_.started
     reader_.proc.kill()  # our own child: its warm searches are measured by the next one
@@ -246,13 +272,15 @@ def first_start(data_dir: Path, query_embedder: str, queries: Path) -> dict[str,
     return {"cold_evicted_s": wall, "cold_evicted_cpu_s": cpu, "load_evicted": load}
 
 
-def measure(data_dir: Path, query_embedder: str, rounds: int, queries: Path) -> dict[str, Any]:
+def measure(
+    data_dir: Path, query_embedder: str, rounds: int, queries: Path, env: dict[str, str]
+) -> dict[str, Any]:
     """One fresh reader: cold start, warm searches, RSS, and the stall after one-article adds.
 
     It starts right after `first_start`'s, so the index files are in the OS cache: this cold
     start is a process restart's."""
     load = load_avg()
-    reader_ = Reader(data_dir, query_embedder, queries)
+    reader_ = Reader(data_dir, query_embedder, queries, env)
     cold_cpu = reader_.read()["cpu_s"]
     cold = time.perf_counter() - reader_.started
     warm = reader_.read()
@@ -268,7 +296,7 @@ def measure(data_dir: Path, query_embedder: str, rounds: int, queries: Path) -> 
             subprocess.run(
                 [sys.executable, "-m", "newsdesk", "index", "add", str(page)],
                 cwd=REPO_ROOT,
-                env=_env(data_dir),
+                env=env,
                 check=True,
                 capture_output=True,
             )
@@ -332,12 +360,14 @@ def report(rows: list[dict[str, Any]]) -> None:
         ("one_article_add_s", "{:.2f}"),
         ("rss_mb", "{:.0f}"),
         ("peak_rss_mb", "{:.0f}"),
+        ("server_rss_mb", "{:.0f}"),
     ]
     for row in rows:
         table = [(k, fmt.format(row[k]) if row.get(k) is not None else "—") for k, fmt in metrics]
         table.append(("load before/after", f"{row['load_before']} / {row['load_after']}"))
         table.append(("load at the evicted start", f"{row.get('load_evicted')}"))
-        print_table(f"×{row['copies']} corpus, {row['query_embedder']} queries", table)
+        where = ", vectors on a Chroma server" if row.get("chroma_server") else ""
+        print_table(f"×{row['copies']} corpus, {row['query_embedder']} queries{where}", table)
     if len(rows) > 1:
         small, big = rows[0], rows[-1]
         ratio = big["chunks"] / small["chunks"]
@@ -397,6 +427,9 @@ def main() -> None:
     parser.add_argument("--query-embedder", choices=["minilm", "hashing"], default="minilm")
     parser.add_argument("--rounds", type=int, default=3, help="one-article adds per size")
     parser.add_argument("--searches", type=int, default=120, help="warm searches per size")
+    parser.add_argument(
+        "--chroma-server", action="store_true", help="vectors served by `chroma run` (scale-out)"
+    )
     args = parser.parse_args()
     questions = [
         json.loads(line)["question"]
@@ -411,13 +444,24 @@ def main() -> None:
         for copies in [int(c) for c in args.copies.split(",")]:
             data_dir = args.data_root / f"bbc-x{copies}"
             built = build(data_dir, copies)
-            first = first_start(data_dir, args.query_embedder, queries_file)
-            row = built | first | measure(data_dir, args.query_embedder, args.rounds, queries_file)
+            server = start_chroma(data_dir) if args.chroma_server else None
+            env = _env(data_dir, server.url if server else None)
+            try:
+                first = first_start(data_dir, args.query_embedder, queries_file, env)
+                found = measure(data_dir, args.query_embedder, args.rounds, queries_file, env)
+                row = built | first | found | {"chroma_server": server is not None}
+                if server:
+                    row["server_rss_mb"] = server.rss_mb()
+            finally:
+                if server:
+                    server.stop()
             row["disk_mb"] = dir_bytes(data_dir) / 2**20
             rows.append(row)
             print(json.dumps(row), file=sys.stderr)
     report(rows)
-    suffix = "" if args.query_embedder == "minilm" else "-hashing"
+    suffix = ("" if args.query_embedder == "minilm" else "-hashing") + (
+        "-server" if args.chroma_server else ""
+    )
     out = write_json(f"scale_bench{suffix}.json", {"machine": machine(), "rows": rows})
     png = results_path(f"scale_bench{suffix}.png")
     plot(rows, png)

@@ -21,22 +21,21 @@ from __future__ import annotations
 import argparse
 import os
 import queue
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-from benchlib import REPO_ROOT, load_avg, machine, print_table, write_json
+from benchlib import REPO_ROOT, LocalServer, free_port, load_avg, machine, print_table, write_json
 
 from bot.engine.answer import AnswerService
-from bot.engine.model import default_model_path
+from bot.engine.evidence import Evidence, Weights
+from bot.engine.model import ChatModel, default_model_path
 from newsdesk.app import App
 from newsdesk.evaluate import load_questions, percentile
 from newsdesk.settings import Settings
@@ -92,52 +91,22 @@ class Servers:
     """P llama-cpp-python servers on free loopback ports, stopped on exit."""
 
     def __init__(self, count: int, threads: int, log_dir: Path) -> None:
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.urls: list[str] = []
         model = default_model_path()
+        self.servers: list[LocalServer] = []
         for n in range(count):
-            port = _free_port()
+            port = free_port()
             command = [
                 sys.executable, "-m", "llama_cpp.server", "--model", str(model),
                 "--host", "127.0.0.1", "--port", str(port), "--n_threads", str(threads),
                 "--n_ctx", "2048", "--interrupt_requests", "False", "--verbose", "False",
             ]  # fmt: skip
-            with (log_dir / f"server-{n}.log").open("wb") as log:
-                self.procs.append(
-                    subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-                )  # fmt: skip
-            self.urls.append(f"http://127.0.0.1:{port}")
-        for url, proc in zip(self.urls, self.procs):
-            _wait_ready(url, proc)
+            log = log_dir / f"server-{n}.log"
+            self.servers.append(LocalServer("llama.cpp server", command, port, "/v1/models", log))
+        self.urls = [server.url for server in self.servers]
 
     def stop(self) -> None:
-        for proc in self.procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            proc.wait(timeout=30)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_ready(url: str, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"error: the llama.cpp server at {url} exited ({proc.returncode})")
-        try:
-            if httpx.get(f"{url}/v1/models", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"error: the llama.cpp server at {url} did not start")
+        for server in self.servers:
+            server.stop()
 
 
 def client_services(setup: Setup, data_dir: Path, urls: list[str]) -> list[AnswerService]:
@@ -148,11 +117,18 @@ def client_services(setup: Setup, data_dir: Path, urls: list[str]) -> list[Answe
         if urls:
             update["llama_server_url"] = urls[n % len(urls)]
         app = App(Settings(**update))
-        model = app.model
+        model: ChatModel = app.model
+        evidence = Evidence(app.embedder.embed, Weights.load().for_embedder(app.embedder.name))
         services.append(
-            AnswerService(app.retriever, lambda m=model: m, max_tokens=app.settings.max_tokens)
+            AnswerService(
+                app.retriever, _always(model), evidence, max_tokens=app.settings.max_tokens
+            )
         )
     return services
+
+
+def _always(model: ChatModel) -> Callable[[], ChatModel]:
+    return lambda: model
 
 
 def run_setup(setup: Setup, data_dir: Path, questions: list[str], log_dir: Path) -> dict[str, Any]:
