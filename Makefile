@@ -32,7 +32,7 @@ test-fast: setup ## only the fast tests
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy bot index prompts newsdesk
+	$(BIN)/mypy bot index prompts newsdesk bench eval devtools
 
 EVAL_DATA := data/eval-train
 EVAL_INDEX := NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk index add ../shared/corpus/bbc/train.csv ../shared/samples

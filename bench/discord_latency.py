@@ -107,7 +107,7 @@ def show(kind: str, rows: list[dict[str, float | None]]) -> None:
         )
         print(f"{i:>3} {cells}")
     for key in ("ack", "first", "total"):
-        values = [r[key] for r in rows if r[key] is not None]
+        values = [v for r in rows if (v := r[key]) is not None]
         if values:
             print(f"median {key}: {statistics.median(values):.3f}s  max: {max(values):.3f}s")
 

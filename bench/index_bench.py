@@ -113,7 +113,7 @@ def instrument(index: Index, profile: Profile) -> RecordingEmbedder:
     commit = {
         name: "catalog commit" for name in ("transaction", "put", "set_meta", "bump_generation")
     }
-    index.catalog = TimedProxy(  # type: ignore[assignment]
+    index.catalog = TimedProxy(
         index.catalog,
         profile,
         commit,

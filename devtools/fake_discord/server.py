@@ -22,7 +22,7 @@ from devtools.fake_discord.limits import validate_autocomplete, validate_message
 
 Json = dict[str, Any]
 MESSAGE_CONTENT = 1 << 15
-BODY = web.RequestKey("body", object)
+BODY: web.RequestKey[Any] = web.RequestKey("body", object)  # JSON, or the raw text
 
 
 @dataclass
