@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bot.engine.answer import number_sources  # noqa: E402
 from bot.engine.coverage import question_features  # noqa: E402
 from bot.engine.evidence import (  # noqa: E402
     QUESTION_FEATURES,
@@ -42,6 +43,7 @@ from bot.engine.evidence import (  # noqa: E402
     Weights,
 )
 from bot.engine.grounding import MAX_QUOTED, quoted  # noqa: E402
+from index.models import Retrieved  # noqa: E402
 from newsdesk.app import App  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
 
@@ -77,6 +79,19 @@ def fit_logistic(x: Array, y: Array, l2: float = 0.01, steps: int = 3000) -> Arr
     return np.concatenate([[b - (w / sd) @ mu], w / sd])
 
 
+def retrieved_candidates(
+    app: App, evidence: Evidence, question: str
+) -> tuple[list[Retrieved], list[Candidate]]:
+    """The retriever's hits for `question` and their sentences ranked by `evidence`, numbered
+    and titled as the answering path does it (`number_sources`)."""
+    hits = app.retriever.search(question)
+    if not hits:
+        return hits, []
+    numbered = number_sources(hits, [])
+    titles = {source.n: source.title for source in numbered.sources}
+    return hits, evidence.candidates(question, numbered.passages, titles)
+
+
 def has_answer(expected: list[str], text: str) -> bool:
     return any(e.casefold() in text.casefold() for e in expected)
 
@@ -95,14 +110,7 @@ def main() -> int:
     scorer = Evidence(app.embedder.embed, neutral)
     rows = []
     for q in questions:
-        hits = app.retriever.search(q["question"])
-        numbers: dict[str, int] = {}
-        passages, titles = [], {}
-        for h in hits:
-            n = numbers.setdefault(h.article.article_id, len(numbers) + 1)
-            passages.append((n, h.chunk.text))
-            titles[n] = h.article.title
-        found = scorer.candidates(q["question"], passages, titles) if hits else []
+        hits, found = retrieved_candidates(app, scorer, q["question"])
         x = np.array([c.features for c in found], dtype=np.float64).reshape(
             -1, len(SENTENCE_FEATURES)
         )

@@ -34,9 +34,9 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "eval"))
 
-from fit_evidence import fit_ranker, has_answer  # noqa: E402
+from fit_evidence import fit_ranker, has_answer, retrieved_candidates  # noqa: E402
 
-from bot.engine.evidence import Candidate, Evidence, Weights  # noqa: E402
+from bot.engine.evidence import Evidence, Weights  # noqa: E402
 from bot.engine.model import default_model_path  # noqa: E402
 from newsdesk.app import App  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
@@ -119,7 +119,7 @@ def main() -> int:
         q = json.loads(line)
         if not q["answerable"]:
             continue
-        cands = candidates(app, evidence, q["question"])[: args.top]
+        cands = retrieved_candidates(app, evidence, q["question"])[1][: args.top]
         y = np.array([has_answer(q["expected"], c.text) for c in cands], dtype=np.float64)
         if not y.any():
             continue
@@ -158,17 +158,6 @@ def main() -> int:
     for name, (one, two, three), cost in rows:
         print(f"| {name} | {one} | {two} | {three} | {cost:.2f} |")
     return 0
-
-
-def candidates(app: App, evidence: Evidence, question: str) -> list[Candidate]:
-    hits = app.retriever.search(question)
-    numbers: dict[str, int] = {}
-    passages, titles = [], {}
-    for h in hits:
-        n = numbers.setdefault(h.article.article_id, len(numbers) + 1)
-        passages.append((n, h.chunk.text))
-        titles[n] = h.article.title
-    return evidence.candidates(question, passages, titles) if hits else []
 
 
 if __name__ == "__main__":
