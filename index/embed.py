@@ -111,8 +111,7 @@ class MiniLmEmbedder:
             )
         else:
             self._session = load_lean_session(ort, model, options)
-        if not bulk:  # folding the int8 weights to float left ~60 MB freed but not returned
-            release_freed_memory()
+            release_freed_memory()  # folding int8 weights to float freed memory, kept by malloc
         self._tokenizer: Any = Tokenizer.from_file(str(tok_path))
         self._tokenizer.enable_truncation(max_length=self.max_tokens)
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the batch's longest
