@@ -55,7 +55,7 @@ from benchlib import (
     write_json,
 )
 
-from newsdesk.evaluate import percentile
+from newsdesk.evaluate import load_questions, percentile
 
 BBC = REPO_ROOT.parent / "shared" / "corpus" / "bbc"
 QUESTIONS = REPO_ROOT / "eval" / "questions.jsonl"
@@ -431,11 +431,7 @@ def main() -> None:
         "--chroma-server", action="store_true", help="vectors served by `chroma run` (scale-out)"
     )
     args = parser.parse_args()
-    questions = [
-        json.loads(line)["question"]
-        for line in QUESTIONS.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    questions = [q.question for q in load_questions(QUESTIONS)]
     queries = [questions[i % len(questions)] for i in range(args.searches + 1)]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

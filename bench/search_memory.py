@@ -11,7 +11,6 @@ wrote many chunks). Linux only. Table on stdout, JSON in bench/results/search_me
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ def main() -> None:
 
     step("Python, this script")
     from newsdesk.app import build_searching_app
+    from newsdesk.evaluate import load_questions, percentile  # the CLI imports it too
     from newsdesk.settings import Settings
 
     step("Newsdesk's imports")
@@ -56,11 +56,7 @@ def main() -> None:
     import chromadb  # noqa: F401  (imported by the first search anyway: measured apart)
 
     step("chromadb imported")
-    questions = [
-        json.loads(line)["question"]
-        for line in QUESTIONS.read_text(encoding="utf-8").splitlines()
-        if line.strip()
-    ]
+    questions = [q.question for q in load_questions(QUESTIONS)]
     minilm.embed([questions[0]])
     app.retriever.search(questions[0])
     step("first search")
@@ -86,8 +82,6 @@ def main() -> None:
             )
         )
         previous = s["rss_mb"]
-    from newsdesk.evaluate import percentile  # after the last step: not part of what is measured
-
     if warm:
         p50, p95 = 1000 * percentile(warm, 50), 1000 * percentile(warm, 95)
         rows.append(("warm search p50 / p95 (ms, wall)", f"{p50:.1f} / {p95:.1f}"))

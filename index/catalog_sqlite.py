@@ -33,6 +33,8 @@ PRUNE_FROM_CHUNKS = 1000
 """From this many chunks on, a lexical query leaves out its common words (see `_informative`)."""
 COMMON_SHARE = 0.1
 """A word in more than this share of the chunks is common."""
+WEIGHTLESS_SHARE = 0.5
+"""A word in more than this share of the chunks has no bm25 weight at all."""
 
 _TABLES = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -305,7 +307,7 @@ class SqliteCatalog:
         )
         share = {t: docs.get(stems[t], 0) / total for t in terms}
         rare = [t for t in terms if share[t] <= COMMON_SHARE]
-        weighed = [t for t in terms if share[t] <= 0.5]
+        weighed = [t for t in terms if share[t] <= WEIGHTLESS_SHARE]
         return rare or sorted(weighed, key=share.__getitem__)[:1]
 
     # --- crash recovery ------------------------------------------------------------------------
