@@ -42,7 +42,7 @@ import bot.engine.answer
 from bot.engine.answer import AnswerService
 from bot.engine.evidence import Evidence, Weights
 from bot.engine.model import default_model_path
-from index.load import expand_sources, load_source
+from index.ingest.load import expand_sources, load_source
 from newsdesk.app import App
 from newsdesk.evaluate import percentile
 from newsdesk.settings import Settings

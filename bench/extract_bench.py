@@ -1,8 +1,8 @@
 """Extraction benchmark: Newsdesk's HTML pipeline against bare trafilatura on real pages.
 
 Each page of `bench/data/extraction/` goes through what `index add URL` does with an HTML page
-(`index.html.parse_html`: trafilatura, then Newsdesk's splitting and cleaning) and through bare
-`trafilatura.bare_extraction` with the same options; both are scored against the page's
+(`index.ingest.html.parse_html`: trafilatura, then Newsdesk's splitting and cleaning) and
+through bare `trafilatura.bare_extraction` with the same options; both are scored against the page's
 hand-made article body by word 4-gram shingles, the way the article-extraction benchmarks score
 (see `extraction.py`). Every page holds one article, so a page cut into several is a false split.
 Run from the repository root:

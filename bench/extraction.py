@@ -30,7 +30,7 @@ from typing import Any
 CORPUS = Path(__file__).resolve().parent / "data" / "extraction"
 SPLIT_SEED = 20261202
 NGRAM = 4
-# trafilatura's options in `index.html.parse_html`, used for the bare baseline too.
+# trafilatura's options in `index.ingest.html.parse_html`, used for the bare baseline too.
 OPTIONS: dict[str, Any] = {
     "with_metadata": True,
     "include_comments": False,
@@ -130,7 +130,7 @@ def bare_trafilatura(page: Page) -> Extraction:
     """`trafilatura.bare_extraction` alone, with Newsdesk's options."""
     import trafilatura
 
-    from index.clean import fix_text
+    from index.ingest.clean import fix_text
 
     doc = trafilatura.bare_extraction(page.html(), url=page.url, **OPTIONS)
     if doc is None or isinstance(doc, dict):
@@ -142,7 +142,7 @@ def bare_trafilatura(page: Page) -> Extraction:
 def newsdesk(page: Page, page_title: str | None) -> Extraction:
     """What `index add` keeps of the page, fetched from its URL; `page_title` is trafilatura's
     (cleaned) title of the page, the one title that is not body text."""
-    from index.html import parse_html
+    from index.ingest.html import parse_html
 
     articles = parse_html(page.html(), source=page.url, url=page.url)
     parts = [a.text if a.title == page_title else f"{a.title}\n\n{a.text}" for a in articles]

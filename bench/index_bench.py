@@ -34,7 +34,7 @@ from benchlib import (
 )
 
 from index.indexer import Index
-from index.load import load_source
+from index.ingest.load import load_source
 from index.models import Article
 from newsdesk.app import App
 from newsdesk.settings import Settings

@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.embedder:
         overrides["embedder"] = args.embedder
     app = App(Settings(**overrides))  # type: ignore[arg-type]
-    from index.load import expand_sources, load_source
+    from index.ingest.load import expand_sources, load_source
 
     sources = expand_sources([str(ROOT / "samples" / "articles")])
     limit, timeout = app.settings.max_source_bytes, app.settings.fetch_timeout

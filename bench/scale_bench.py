@@ -72,7 +72,7 @@ TARGETS = {
 # --- the corpus ---------------------------------------------------------------------------------
 def corpus(copies: int) -> Iterator[Any]:
     from index.chunk import sentence_spans
-    from index.load import load_source
+    from index.ingest.load import load_source
     from index.models import Article, stable_id
 
     originals = [

@@ -27,7 +27,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.engine.summarise import Summariser, extractive_summary, lead
-from index.load import load_source
+from index.ingest.load import load_source
 from index.models import Article
 from newsdesk.app import App
 from newsdesk.settings import Settings

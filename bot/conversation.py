@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from bot.desk import DeskAPI, QueuedCallback, TokenCallback
 from bot.types import Answer, BusyError, Outcome, QuestionError, Source, Summary, Turn
-from index.clean import valid_unicode
 from index.errors import NewsdeskError
+from index.ingest.clean import valid_unicode
 
 log = logging.getLogger(__name__)
 

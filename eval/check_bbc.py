@@ -23,7 +23,7 @@ import re
 import sys
 from pathlib import Path
 
-from index.clean import fix_text, guess_title
+from index.ingest.clean import fix_text, guess_title
 
 _MONEY = r"(?:\$|£|€|yen\s?)\s?\d"
 

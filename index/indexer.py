@@ -18,12 +18,12 @@ from typing import Any, Protocol
 
 from filelock import FileLock
 
-from index.catalog import Catalog
 from index.chunk import chunk_article
 from index.embed import Embedder
 from index.errors import EmbedderMismatchError, IndexDamagedError
 from index.models import Article, Chunk, IndexStats
-from index.store import ChunkStore, MissingCollectionError
+from index.storage.catalog import Catalog
+from index.storage.store import ChunkStore, MissingCollectionError
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,8 @@ class AddReport:
 
 class WriteLock(Protocol):
     """What the index needs of its write lock (`filelock.FileLock` on one host; a catalog shared
-    by many hosts brings its own, e.g. `index.pg.AdvisoryLock`): re-entrant, `timeout` in seconds
-    (-1: wait for ever), `filelock.Timeout` when it runs out."""
+    by many hosts brings its own, e.g. `index.storage.pg.AdvisoryLock`): re-entrant, `timeout` in
+    seconds (-1: wait for ever), `filelock.Timeout` when it runs out."""
 
     timeout: float
 

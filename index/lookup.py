@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz, process
 
-from index.catalog import Catalog
 from index.errors import ArticleNotFoundError, EmptyIndexError
 from index.models import Article, ArticleRecord
+from index.storage.catalog import Catalog
 
 MIN_TITLE_SCORE = 60
 

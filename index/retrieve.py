@@ -17,11 +17,11 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.clean import valid_unicode
 from index.errors import IndexDamagedError
 from index.indexer import Index, embed_text
+from index.ingest.clean import valid_unicode
 from index.models import Chunk, Retrieved
-from index.store import MissingCollectionError, StoredHit
+from index.storage.store import MissingCollectionError, StoredHit
 
 if TYPE_CHECKING:
     import numpy as np

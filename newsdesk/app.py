@@ -14,13 +14,13 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from index.catalog import Catalog
-from index.catalog_sqlite import SqliteCatalog
 from index.embed import Embedder, build_embedder
 from index.indexer import Index, WriteLock
 from index.memory import limit_malloc_arenas
 from index.retrieve import RetrievalConfig, Retriever
-from index.store import ChunkStore
+from index.storage.catalog import Catalog
+from index.storage.catalog_sqlite import SqliteCatalog
+from index.storage.store import ChunkStore
 from newsdesk.settings import Settings
 
 if TYPE_CHECKING:
@@ -115,8 +115,8 @@ class App:
 def build_catalog(settings: Settings) -> tuple[Catalog, WriteLock | None]:
     """The shared PostgreSQL catalog (with its cross-host write lock), else the SQLite file."""
     if settings.catalog_url:
-        from index.catalog_pg import PostgresCatalog
-        from index.pg import AdvisoryLock
+        from index.storage.catalog_pg import PostgresCatalog
+        from index.storage.pg import AdvisoryLock
 
         return PostgresCatalog(settings.catalog_url), AdvisoryLock(settings.catalog_url)
     return SqliteCatalog(settings.data_dir / "catalog.sqlite3"), None

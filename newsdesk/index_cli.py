@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from index.errors import SourceError
-from index.load import expand_sources, load_source
+from index.ingest.load import expand_sources, load_source
 from index.models import Article
 from newsdesk.app import App, build_indexing_app, build_searching_app, configure_logging
 from newsdesk.console import err, fail, guarded, load_settings, print_json, progress_bar
@@ -199,8 +199,8 @@ def check(
     Says in plain words what is wrong and what fixes it; --repair re-embeds lost vectors from the
     catalog's text, drops orphans and cleans up interrupted writes. Exit code 1 if problems remain.
     """
-    from index.check import check as run_check
-    from index.check import repair as run_repair
+    from index.storage.check import check as run_check
+    from index.storage.check import repair as run_repair
 
     app = _app()
     report = guarded(lambda: (run_repair if repair else run_check)(app.index))

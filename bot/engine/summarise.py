@@ -20,10 +20,10 @@ from bot.engine.grounding import MIN_SUPPORT, support, unsupported_facts
 from bot.engine.model import ChatModel, TextCallback
 from bot.engine.text import NUMBER, defuse, isolate_markers, planted, stems
 from bot.types import Summary
-from index.catalog import Catalog
 from index.chunk import sentence_spans
 from index.lookup import find_article
 from index.models import Article
+from index.storage.catalog import Catalog
 from prompts import render
 
 log = logging.getLogger(__name__)

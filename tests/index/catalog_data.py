@@ -5,8 +5,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from index.catalog import Catalog
 from index.models import Article, Chunk, stable_id
+from index.storage.catalog import Catalog
 
 
 def article(n: int, title: str, *sentences: str) -> tuple[Article, list[Chunk]]:

@@ -11,9 +11,9 @@ import re
 
 import pytest
 
-from index.clean import fix_text
-from index.load import load_source
-from index.split import split_page
+from index.ingest.clean import fix_text
+from index.ingest.load import load_source
+from index.ingest.split import split_page
 from newsdesk.app import App
 from tests.index.conftest import BBC
 

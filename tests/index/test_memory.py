@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from index.models import Chunk
-from index.store import ChunkStore
+from index.storage.store import ChunkStore
 from tests.conftest import ROOT
 
 LIBC = ctypes.util.find_library("c")

@@ -1,6 +1,6 @@
 """What a user sees when a server Newsdesk depends on is down at start: one line, exit code 1,
 no traceback; the chat says so and goes on. (Killed mid-batch, restarted and hung servers run
-against the real servers in tests/index/test_store_server.py and test_catalog_pg.py.)"""
+against the real servers in tests/index/storage/test_store_server.py and test_catalog_pg.py.)"""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from bot.desk import Desk
 from bot.transports.terminal import run_chat
 from devtools.fake_discord import payloads as p
 from devtools.fake_discord.server import FakeDiscord
-from index.load import load_source
+from index.ingest.load import load_source
 from newsdesk.app import App, build_desk
 from tests.bot.transports.discord.conftest import RunningBot, mention
 from tests.bot.transports.discord.test_e2e_commands import opt

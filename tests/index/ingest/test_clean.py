@@ -1,4 +1,4 @@
-"""Specification of text repair and title guessing (`index.clean`)."""
+"""Specification of text repair and title guessing (`index.ingest.clean`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from index.clean import fix_text, guess_title, headline_matches, strip_inline_junk
+from index.ingest.clean import fix_text, guess_title, headline_matches, strip_inline_junk
 from tests.index.conftest import BBC
 
 

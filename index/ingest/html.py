@@ -9,9 +9,9 @@ import logging
 import re
 from typing import Any
 
-from index.clean import fix_text, guess_title
+from index.ingest.clean import fix_text, guess_title
+from index.ingest.split import drop_boilerplate, split_lines
 from index.models import Article, http_url, stable_id
-from index.split import drop_boilerplate, split_lines
 
 log = logging.getLogger(__name__)
 

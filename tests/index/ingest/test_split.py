@@ -1,4 +1,5 @@
-"""Specification of page structure: line labels and cutting pages into articles (`index.split`)."""
+"""Specification of page structure: line labels and cutting pages into articles
+(`index.ingest.split`)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import itertools
 
 import pytest
 
-from index.clean import fix_text
-from index.models import Article, stable_id
-from index.split import (
+from index.ingest.clean import fix_text
+from index.ingest.split import (
     _BIO_MAX_WORDS,
     RULES,
     Kind,
@@ -19,6 +19,7 @@ from index.split import (
     drop_boilerplate,
     split_page,
 )
+from index.models import Article, stable_id
 from tests.index.conftest import BBC, PAGES, SAMPLE
 
 JUNK_PHRASES = [

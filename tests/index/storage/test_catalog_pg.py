@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from filelock import Timeout
 
-from index import catalog_pg, pg
 from index.errors import StoreUnavailableError
+from index.storage import catalog_pg, pg
 from tests.index.catalog_data import FLOOD, TRAM, ids, put
 from tests.servers import ServerProcess, new_database, port_of, server_tmp, start_postgres
 

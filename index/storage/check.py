@@ -19,7 +19,7 @@ from filelock import Timeout
 from index.errors import NewsdeskError, StoreBrokenError
 from index.indexer import Index, embed_text
 from index.models import Chunk
-from index.store import MissingCollectionError, record_id
+from index.storage.store import MissingCollectionError, record_id
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ the lexical (full-text) index of the chunks, written in that same transaction, s
 search finds is always exactly what is visible.
 
 `Catalog` is the interface the indexer, the retriever and the bot use; `SqliteCatalog`
-(index/catalog_sqlite.py) is the default implementation. Every implementation runs through the
-contract tests in tests/index/test_catalog_contract.py.
+(index/storage/catalog_sqlite.py) is the default implementation. Every implementation runs through
+the contract tests in tests/index/storage/test_catalog_contract.py.
 """
 
 from __future__ import annotations

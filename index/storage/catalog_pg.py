@@ -5,7 +5,7 @@ The lexical index is a `tsvector` column on `chunks` (the `english` text-search 
 Snowball stemming, its stop words) with a GIN index, ranked by `ts_rank_cd`; it is written in the
 same statement as its chunk, so it never disagrees with what is visible. Accents are folded in
 Python before PostgreSQL sees the text (no `unaccent` extension to install), as SQLite's
-`remove_diacritics` does. Writers on every host are serialised by `index.pg.AdvisoryLock`.
+`remove_diacritics` does. Writers on every host are serialised by `index.storage.pg.AdvisoryLock`.
 
 A database that is down or drops the connection raises `StoreUnavailableError`; the next call
 reconnects. A batch commits in one transaction, so an outage loses nothing that was visible.
@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from index.catalog import query_terms, visible
 from index.errors import NewsdeskError
 from index.models import Article, ArticleRecord, Chunk
-from index.pg import safe_url, unavailable
+from index.storage.catalog import query_terms, visible
+from index.storage.pg import safe_url, unavailable
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")

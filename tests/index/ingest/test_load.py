@@ -1,5 +1,6 @@
-"""Specification of loading sources (`index.load`): files, folders, CSV, HTML, feeds and URLs,
-and the one-line reason every bad source fails with. URL tests use a real server on 127.0.0.1."""
+"""Specification of loading sources (`index.ingest.load`): files, folders, CSV, HTML, feeds and
+URLs, and the one-line reason every bad source fails with. URL tests use a real server on
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from index.errors import SourceError
-from index.load import SUPPORTED_SUFFIXES, expand_sources, load_source
+from index.ingest.load import SUPPORTED_SUFFIXES, expand_sources, load_source
 from index.models import Article, stable_id
 from tests.index.conftest import BBC, PAGES, SAMPLE, Route, Server
 

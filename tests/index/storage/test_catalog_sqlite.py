@@ -7,8 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from index.catalog_sqlite import COMMON_SHARE, PRUNE_FROM_CHUNKS, SCHEMA_VERSION, SqliteCatalog
 from index.errors import NewsdeskError
+from index.storage.catalog_sqlite import (
+    COMMON_SHARE,
+    PRUNE_FROM_CHUNKS,
+    SCHEMA_VERSION,
+    SqliteCatalog,
+)
 from tests.index.catalog_data import FLOOD, TRAM, article, fts_consistent, ids, put
 
 # The catalog as version 1 (no lexical index, no schema version) wrote it.

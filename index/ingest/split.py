@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from index.clean import AGO, guess_title, headline_matches, strip_inline_junk
+from index.ingest.clean import AGO, guess_title, headline_matches, strip_inline_junk
 from index.models import Article, stable_id
 
 log = logging.getLogger(__name__)

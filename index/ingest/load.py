@@ -18,12 +18,12 @@ from pathlib import Path
 
 import httpx
 
-from index.clean import fix_text, guess_title
 from index.errors import SourceError
-from index.fetch import fetch
-from index.html import looks_like_feed, parse_feed, parse_html
+from index.ingest.clean import fix_text, guess_title
+from index.ingest.fetch import fetch
+from index.ingest.html import looks_like_feed, parse_feed, parse_html
+from index.ingest.split import split_lines, split_page
 from index.models import Article, stable_id
-from index.split import split_lines, split_page
 
 log = logging.getLogger(__name__)
 

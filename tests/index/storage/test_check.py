@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from filelock import FileLock
 
-from index.check import IndexBusyError, check, repair
 from index.errors import IndexDamagedError
 from index.models import Article, Chunk
+from index.storage.check import IndexBusyError, check, repair
 from newsdesk.app import App
 from newsdesk.settings import Settings
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from index.catalog import Catalog, query_terms
-from index.catalog_sqlite import SqliteCatalog
 from index.models import Chunk
+from index.storage.catalog import Catalog, query_terms
+from index.storage.catalog_sqlite import SqliteCatalog
 from tests.index.catalog_data import CAFE, FLOOD, TRAM, article, ids, put
 
 Opener = Callable[[], Catalog]
@@ -26,7 +26,7 @@ def open_catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Opener:
     if request.param == "sqlite":
         return lambda: SqliteCatalog(tmp_path / "catalog.sqlite3")
     if request.param == "postgres":  # a fresh database on the session's real PostgreSQL
-        from index.catalog_pg import PostgresCatalog
+        from index.storage.catalog_pg import PostgresCatalog
         from tests.servers import new_database
 
         url = new_database(request.getfixturevalue("postgres_server"))

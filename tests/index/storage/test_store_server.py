@@ -18,7 +18,7 @@ import pytest
 
 from index.errors import StoreUnavailableError
 from index.models import Article, Chunk
-from index.store import ChunkStore
+from index.storage.store import ChunkStore
 from newsdesk.app import App
 from newsdesk.settings import Settings
 from tests.conftest import ROOT, make_article

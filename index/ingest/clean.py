@@ -1,7 +1,7 @@
 """Text repair and titles: mojibake, whitespace, inline page junk, and headlines run into bodies.
 
 Pure functions over strings; the line-level page structure (which line is a headline, a byline or
-boilerplate) lives in `index.split`.
+boilerplate) lives in `index.ingest.split`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ _MANY_BLANKS = re.compile(r"\n{4,}")
 
 # Inline junk that scrapers glue into running text: ad markers and view-count/relative-time tails.
 _AD_MARKER = re.compile(r"(?:(?<=\s)|^)(?:Advt|ADVT|ADVERTISEMENT)\.?(?=\s|$)\s*")
-# A relative time ("a minute ago", "3 hrs ago"); `index.split` labels whole lines with it too.
+# A relative time ("a minute ago", "3 hrs ago"); `index.ingest.split` labels whole lines with it
+# too.
 AGO = (
     r"(?:\d+|an?|one|(?:a )?few)\s+"
     r"(?:sec(?:ond)?|min(?:ute)?|hour|hr|day|week|month|year)s?\s+ago"

@@ -21,10 +21,10 @@ from typing import Any
 
 import Stemmer  # PyStemmer
 
-from index.catalog import query_terms, visible
 from index.errors import NewsdeskError
 from index.models import Article, ArticleRecord, Chunk
-from index.sqlite_db import open_db
+from index.storage.catalog import query_terms, visible
+from index.storage.sqlite_db import open_db
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Getting articles in: sources and feeds, fetching, HTML, splitting pages, cleaning."""
