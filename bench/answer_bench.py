@@ -41,7 +41,7 @@ from benchlib import (
 import bot.engine.answer
 from bot.engine.answer import AnswerService
 from bot.engine.evidence import Evidence, Weights
-from bot.engine.model import default_model_path
+from bot.engine.model import small_model_path
 from index.ingest.load import expand_sources, load_source
 from newsdesk.app import App
 from newsdesk.evaluate import percentile
@@ -147,7 +147,7 @@ def bare_llama(settings: Settings) -> Any:
     from llama_cpp import Llama
 
     return Llama(
-        model_path=str(settings.model_path or default_model_path()),
+        model_path=str(settings.model_path or small_model_path()),
         n_ctx=settings.n_ctx,
         n_threads=settings.n_threads or None,
         seed=settings.seed,

@@ -35,7 +35,7 @@ from benchlib import REPO_ROOT, LocalServer, free_port, load_avg, machine, print
 
 from bot.engine.answer import AnswerService
 from bot.engine.evidence import Evidence, Weights
-from bot.engine.model import ChatModel, default_model_path
+from bot.engine.model import ChatModel, small_model_path
 from newsdesk.app import App
 from newsdesk.evaluate import load_questions, percentile
 from newsdesk.settings import Settings
@@ -91,7 +91,7 @@ class Servers:
     """P llama-cpp-python servers on free loopback ports, stopped on exit."""
 
     def __init__(self, count: int, threads: int, log_dir: Path) -> None:
-        model = default_model_path()
+        model = small_model_path()
         self.servers: list[LocalServer] = []
         for n in range(count):
             port = free_port()

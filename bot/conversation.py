@@ -64,9 +64,10 @@ def answer_outcome(answer: Answer) -> Outcome:
     """An `Answer` as shown: the sources it cites (no others), a warning when ungrounded.
 
     A retrieved article the answer doesn't cite supports nothing it says; listing it would
-    invite reading it as evidence, so it is not shown at all (`ask --json` still lists it).
+    invite reading it as evidence, so it is not shown at all (`ask --json` still lists it). A near
+    miss cites the article its closest sentence comes from, so a reader can check it.
     """
-    if not answer.covered:
+    if not answer.covered and not answer.citations:
         return Outcome(answer.text)
     warnings = () if answer.grounded or not answer.used_model else (UNGROUNDED_WARNING,)
     cited = tuple(s for s in answer.sources if s.n in answer.citations)

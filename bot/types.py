@@ -39,8 +39,10 @@ class Answer:
     sources: tuple[Source, ...]
     covered: bool = True
     used_model: bool = True
-    mode: Literal["model", "quote", "refusal"] = "model"
-    """How the final text was made: "model" (its own, verified), "quote" or "refusal"."""
+    mode: Literal["model", "quote", "near-miss", "refusal"] = "model"
+    """How the final text was made: "model" (its own, verified), "quote", "near-miss" (the topic
+    is covered, the asked-for fact is not: the closest sentence is shown, not as an answer) or
+    "refusal"."""
 
 
 @dataclass(frozen=True)

@@ -228,12 +228,14 @@ def _answerable(
         shared = other != row and article in title.casefold()
         if shared and not any(e.casefold() in texts[other].casefold() for e in expected):
             problems.append(f"{qid}: {q['article']!r} also titles row {other}, without the answer")
-    if copied := _copied(str(q["question"]), text):
-        problems.append(f"{qid}: question copies the article: {copied!r}")
+    if run := copied(str(q["question"]), text):
+        problems.append(f"{qid}: question copies the article: {run!r}")
     return problems
 
 
-def _copied(question: str, text: str) -> str | None:
+def copied(question: str, text: str) -> str | None:
+    """Six consecutive words of `question` found in `text` (both compared casefolded), or None."""
+    text = text.casefold()
     words = _WORD.findall(question.casefold())
     article = " ".join(_WORD.findall(text))
     for start in range(len(words) - _COPIED_WORDS + 1):

@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "eval"))
 from fit_evidence import fit_ranker, has_answer, retrieved_candidates  # noqa: E402
 
 from bot.engine.evidence import Evidence, Weights  # noqa: E402
-from bot.engine.model import default_model_path  # noqa: E402
+from bot.engine.model import small_model_path  # noqa: E402
 from newsdesk.app import App  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
 
@@ -112,7 +112,7 @@ def main() -> int:
         parser.error("probe on the dev split only")
     app = App(Settings(data_dir=args.data_dir))
     evidence = Evidence(app.embedder.embed, Weights.load())
-    scorer = ModelScorer(app.settings.model_path or default_model_path())
+    scorer = ModelScorer(app.settings.model_path or small_model_path())
     xs, ys, ranks, picks, qls = [], [], [], [], []
     pick_s = ql_s = 0.0
     for line in args.questions.read_text().splitlines():

@@ -124,7 +124,7 @@ def build_catalog(settings: Settings) -> tuple[Catalog, WriteLock | None]:
 
 def build_model(settings: Settings) -> ChatModel:
     """An OpenAI-compatible server when one is configured, else the GGUF in process."""
-    from bot.engine.model import LlamaCppModel, default_model_path
+    from bot.engine.model import LlamaCppModel, packaged_model_path
 
     if settings.llama_server_url:
         from bot.engine.server_model import ServerConfig, ServerModel
@@ -140,7 +140,7 @@ def build_model(settings: Settings) -> ChatModel:
                 retries=settings.llama_server_retries,
             )
         )
-    path = settings.model_path or default_model_path()
+    path = settings.model_path or packaged_model_path(settings.model, settings.model_cache_dir)
     log.info("loading model path=%s n_ctx=%d", path, settings.n_ctx)
     return LlamaCppModel(
         path,

@@ -42,6 +42,7 @@ def answer_json(answer: Answer) -> dict[str, object]:
         "question": answer.question,
         "answer": answer.text,
         "grounded": answer.grounded,
+        "mode": answer.mode,
         "citations": list(answer.citations),
         "sources": [{k: asdict(s)[k] for k in SOURCE_KEYS} for s in answer.sources],
     }

@@ -18,17 +18,18 @@ from pathlib import Path
 from bot.desk import DeskAPI
 from bot.types import Answer
 
-# Targets (issue 8): hit@3 and accuracy over answerable questions, refusals of near-miss (the
-# topic is indexed, the fact is not) and out-of-corpus questions (floors); false refusals of
-# answerable questions (a ceiling).
+# Targets (issues 8 and 18): hit@3 and accuracy over answerable questions, refusals of near-miss
+# (the topic is indexed, the fact is not) and out-of-corpus questions, and correct behaviour over
+# all questions (floors); false refusals of answerable questions (a ceiling).
 TARGET_HIT_AT_3 = 0.95
-TARGET_ACCURACY = 0.80
+TARGET_ACCURACY = 0.85
+TARGET_CORRECT_BEHAVIOUR = 0.85
 TARGET_FALSE_REFUSAL = 0.05
 TARGET_NEAR_MISS_REFUSAL = 0.80
 TARGET_OUT_OF_CORPUS_REFUSAL = 0.95
 NEAR_MISS = "near-miss"
 OUT_OF_CORPUS = "out-of-corpus"
-MODES = ("model", "quote", "refusal")
+MODES = ("model", "quote", "near-miss", "refusal")
 
 _FIELDS = {"id", "question", "expected", "article", "answerable"}
 # Optional labels: the question's type (amount, name, ..., near-miss, out-of-corpus), the
@@ -64,7 +65,12 @@ class QuestionResult:
     correct: bool
     """Answerable, not refused, and an expected substring is in the answer; False otherwise."""
     mode: str = "model"
-    """How the answer was made: "model", "quote" or "refusal"."""
+    """How the answer was made: one of MODES."""
+
+    @property
+    def behaved(self) -> bool:
+        """Correct behaviour: an answerable question answered right, any other one not answered."""
+        return self.correct if self.question.answerable else self.refused
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,8 @@ class EvalReport:
     latency_p50: float
     latency_p95: float
     latency_mean: float
+    correct_behaviour: float | None = None
+    """Answerable questions answered right, near misses and out-of-corpus ones not answered."""
     near_miss_refusal_rate: float | None = None
     out_of_corpus_refusal_rate: float | None = None
     modes: dict[str, float] = field(default_factory=dict)
@@ -230,7 +238,7 @@ def score(question: EvalQuestion, answer: Answer, latency_s: float) -> QuestionR
         hit_at_1=_hit(question, titles[:1]),
         hit_at_3=_hit(question, titles[:3]),
         correct=correct,
-        mode="refusal" if refused else answer.mode,
+        mode=answer.mode if answer.mode == "near-miss" or not refused else "refusal",
     )
 
 
@@ -247,6 +255,7 @@ def summarise(results: Sequence[QuestionResult]) -> EvalReport:
     unanswerable = [r for r in results if not r.question.answerable]
     latencies = [r.latency_s for r in results]
     return EvalReport(
+        correct_behaviour=_rate(r.behaved for r in results),
         near_miss_refusal_rate=_rate(r.refused for r in results if r.question.type == NEAR_MISS),
         out_of_corpus_refusal_rate=_rate(
             r.refused for r in results if r.question.type == OUT_OF_CORPUS
@@ -340,6 +349,12 @@ def metrics(report: EvalReport) -> tuple[Metric, ...]:
     questions are typed; the overall refusal rate is shown without a target.
     """
     return (
+        Metric(
+            "correct_behaviour",
+            "correct behaviour (all)",
+            report.correct_behaviour,
+            TARGET_CORRECT_BEHAVIOUR,
+        ),
         Metric("hit_at_1", "hit@1", report.hit_at_1, None),
         Metric("hit_at_3", "hit@3", report.hit_at_3, TARGET_HIT_AT_3),
         Metric("accuracy", "accuracy", report.accuracy, TARGET_ACCURACY),

@@ -124,8 +124,14 @@ def _plot_groups(axes: Any, rows: Sequence[GroupRow]) -> None:
 
 
 def _plot_modes(axes: Any, rows: Sequence[GroupRow]) -> None:
-    """How each group's answers were made: the model's own, a quote, or a refusal (stacked)."""
-    colours = {"model": "tab:green", "quote": "tab:blue", "refusal": "tab:gray"}
+    """How each group's answers were made: the model's own, a quote, a near miss (the closest
+    sentence, not an answer) or a refusal (stacked)."""
+    colours = {
+        "model": "tab:green",
+        "quote": "tab:blue",
+        "near-miss": "tab:olive",
+        "refusal": "tab:gray",
+    }
     bottom = [0.0] * len(rows)
     for mode in MODES:
         shares = [row.modes.get(mode, 0.0) for row in rows]

@@ -47,8 +47,13 @@ def every_store(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Fast settings: a fresh data dir and the hashing embedder."""
-    settings = Settings(data_dir=tmp_path / "data", embedder="hashing", min_relevance=0.1)
+    """Fast settings: a fresh data dir, the hashing embedder and the small model."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        embedder="hashing",
+        model="smollm2-135m",
+        min_relevance=0.1,
+    )
     store = request.getfixturevalue("every_store") if "every_store" in request.fixturenames else ""
     update: dict[str, object] = {}
     if store in ("chroma-server", "servers"):

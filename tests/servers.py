@@ -231,10 +231,10 @@ def chroma_server() -> Iterator[ServerProcess]:
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[ServerProcess]:
     pytest.importorskip("llama_cpp.server.app", reason="needs llama-cpp-python[server]")
-    from bot.engine.model import default_model_path
+    from bot.engine.model import small_model_path
 
     root = server_tmp("llama")
-    server = start_llama_server(default_model_path(), root, "--n_ctx", "2048", "--seed", "0")
+    server = start_llama_server(small_model_path(), root, "--n_ctx", "2048", "--seed", "0")
     try:
         yield server
     finally:

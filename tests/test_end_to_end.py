@@ -1,6 +1,7 @@
-"""The whole product on the bundled samples, with the real embedder and the real default model.
+"""The whole product on the bundled samples, with the real embedder, reader and default model.
 
-Structure is asserted, not prose: the model is tiny and its wording may change between builds.
+The README's example questions must answer with their facts, and a near miss (the topic is
+indexed, the fact is not) must not be answered: the content is asserted, not only the shape.
 """
 
 from __future__ import annotations
@@ -48,9 +49,37 @@ def ask(runner: CliRunner, question: str) -> dict[str, object]:
     return data
 
 
+# The README's examples and more, each with the fact its answer must state (written with the
+# sample articles, before any answer was seen).
+DEMO = [
+    ("How much did the Eastgate tram line cost?", "182 million"),
+    ("How much money did Fernwing raise?", "7.5m"),
+    ("Who led Fernwing's funding round?", "Northgate Ventures"),
+    ("How many homes does the Tarnvale hosepipe ban cover?", "310,000"),
+    ("When was Millrace Bridge built?", "1893"),
+    ("How long is the Eastgate tram line?", "7.4 km"),
+]
+
+
+@pytest.mark.parametrize(("question", "fact"), DEMO)
+def test_the_demo_questions_are_answered_with_their_facts(
+    runner: CliRunner, question: str, fact: str
+) -> None:
+    data = ask(runner, question)
+    assert data["grounded"] is True and data["mode"] in ("model", "quote")
+    assert fact in str(data["answer"]), data["answer"]
+
+
+def test_a_near_miss_is_not_answered_but_shows_the_closest_sentence(runner: CliRunner) -> None:
+    data = ask(runner, "How many passengers did the Eastgate tram line carry in its first week?")
+    assert data["grounded"] is False and data["mode"] == "near-miss", data["answer"]
+    assert str(data["answer"]).startswith("The articles don't say exactly.")
+    assert data["citations"] and "tram" in str(data["sources"][0]["title"]).lower()
+
+
 def test_a_covered_question_gets_a_cited_grounded_answer(runner: CliRunner) -> None:
     data = ask(runner, "How much did the Eastgate tram line cost?")
-    assert set(data) == {"question", "answer", "grounded", "citations", "sources"}
+    assert set(data) == {"question", "answer", "grounded", "mode", "citations", "sources"}
     sources = data["sources"]
     assert isinstance(sources, list) and sources
     numbers = [s["n"] for s in sources]
@@ -70,6 +99,7 @@ def test_a_covered_question_gets_a_cited_grounded_answer(runner: CliRunner) -> N
 def test_an_uncovered_question_is_refused(runner: CliRunner) -> None:
     data = ask(runner, "Who won the 2022 World Cup?")
     assert data["grounded"] is False and data["citations"] == [] and data["sources"] == []
+    assert data["mode"] == "refusal" and data["answer"] == "The indexed articles don't cover that."
 
 
 def test_summarise_json(runner: CliRunner) -> None:

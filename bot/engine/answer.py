@@ -3,19 +3,21 @@
 Synchronous and transport-free: the async front (`bot.desk.Desk`) checks the question, trims the
 history and runs this off the event loop behind the model queue.
 
-Refusals are decided before the model runs: by retrieval when nothing is relevant, then by the
-fitted answerability model over the ranked evidence (`bot.engine.evidence`). The model sees only
-the best evidence sentences of each source, and its answer must state the fact the best one
-carries; otherwise the answer quotes the best evidence (`grounding.quoted`).
+Three outcomes. Not covered: nothing relevant is retrieved. A near miss: the fitted answerability
+model over the ranked evidence (`bot.engine.evidence`) finds no answer but the best sentence's
+article is about the question's names and numbers; the closest sentence is shown, not as an
+answer. Otherwise the model sees the best evidence sentences; its answer stands if its facts occur
+in the passages it cites and it states a fact of the asked-for kind that the evidence holds, else
+the answer quotes the best evidence (`grounding.quoted`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.engine.coverage import question_features
+from bot.engine.coverage import about, question_features
 from bot.engine.evidence import Candidate, Evidence
-from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, verify
+from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, near_miss, verify
 from bot.engine.model import ChatModel, TextCallback
 from bot.engine.text import defuse
 from bot.types import Answer, Source, Turn
@@ -54,10 +56,11 @@ class AnswerService:
         ranked = self._evidence.candidates(
             question, numbered.passages, {s.n: s.title for s in numbered.sources}
         )
-        features = question_features(question, hits, ranked)
-        if not ranked or not self._evidence.is_answerable(features):
+        if not ranked:
             return refusal(question)
         numbered = number_sources(hits, ranked)
+        if not self._evidence.is_answerable(question_features(question, hits, ranked)):
+            return self._unanswered(question, numbered, ranked[0])
         messages = [
             {"role": "system", "content": render("answer_system")},
             {
@@ -74,6 +77,14 @@ class AnswerService:
             messages, max_tokens=self._max_tokens, on_text=on_text, stop=ANSWER_STOP
         )
         return verify(question, raw, numbered, ranked, margin=self._evidence.weights.quote_margin)
+
+    @staticmethod
+    def _unanswered(question: str, numbered: Numbered, best: Candidate) -> Answer:
+        """A near miss when the best sentence's article is about the question's names and
+        numbers (the topic is covered, the fact is not); else not covered."""
+        source = numbered.sources[best.n - 1]
+        on_topic = about(question, " ".join([source.title, *numbered.texts_of([best.n])]))
+        return near_miss(question, numbered, best) if on_topic else refusal(question)
 
 
 def refusal(question: str) -> Answer:
@@ -124,7 +135,7 @@ def _sources_block(numbered: Numbered, ranked: Sequence[Candidate]) -> str:
     for source in numbered.sources:
         sentences = [c.text for c in shown if c.n == source.n]
         if sentences:
-            blocks.append(f"[{source.n}] {source.title}\n" + " ".join(sentences))
+            blocks.append(f"[{source.n}] ({source.title}) " + " ".join(sentences))
     return "\n\n".join(blocks)
 
 

@@ -29,11 +29,14 @@ from bot.types import Answer, Source
 log = logging.getLogger(__name__)
 
 NOT_COVERED = "The indexed articles don't cover that."
+NEAR_MISS = "The articles don't say exactly. The closest they come:"
 MIN_SUPPORT = 0.6
 # At most this many evidence sentences are quoted: the best one, and the next ones only while the
 # ranker scores them within the fitted margin of it (`Weights.quote_margin`): one sentence when the
 # ranker is sure, up to three when it is not.
 MAX_QUOTED = 3
+# A model answer is one or two short sentences; a longer reply copies its sources.
+MAX_ANSWER_WORDS = 60
 # The evidence sentences the model is shown (best first, then put back in article order).
 SHOWN = 5
 # Words beyond the question's own that a model answer must share with that evidence.
@@ -66,7 +69,11 @@ def parse_citations(text: str, valid: Iterable[int]) -> tuple[str, tuple[int, ..
         return f" [{', '.join(map(str, good))}]" if good else ""
 
     cleaned = _CITATION.sub(keep, text)
-    return re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned).strip(), tuple(found)
+    cleaned = re.sub(r"[ \t]+([.,;:!?])", r"\1", cleaned).strip()
+    # "[1] £182 million" reads as "£182 million [1]": a leading citation moves to the end
+    if (lead := re.match(r"(\[[\d, ]+\])\s*(\S.*)", cleaned, re.S)) and "[" not in lead.group(2):
+        cleaned = f"{lead.group(2)} {lead.group(1)}"
+    return cleaned, tuple(found)
 
 
 def strip_citations(text: str) -> str:
@@ -128,8 +135,9 @@ def verify(
     *,
     margin: float,
 ) -> Answer:
-    """Keep the model's answer only if its citations and facts check out and it states the fact
-    the best evidence sentence carries; else quote the best evidence (see `quoted`)."""
+    """Keep the model's answer if its citations and facts check out against the passages it cites
+    and it states a fact of the asked-for kind that the evidence it was shown holds — whichever
+    sentence ranked first; else quote the best evidence (see `quoted`)."""
     valid = [s.n for s in numbered.sources]
     text, cited = parse_citations(raw, valid)
     all_texts = [t for _, t in numbered.passages]
@@ -143,6 +151,7 @@ def verify(
         and cited
         and not problems
         and support(text, cited_texts) >= MIN_SUPPORT
+        and not echoes(text, numbered)
         and anchored(text, [c.text for c in ranked[:SHOWN]])
         and states_fact(text, question, [c.text for c in ranked[:1]])
         and all(about(question, t) for t in cited_texts)
@@ -150,6 +159,15 @@ def verify(
         return Answer(question, text, True, cited, numbered.sources, mode="model")
     log.info("grounding fallback unsupported=%d cited=%s", len(problems), cited)
     return extractive_answer(question, numbered, quoted(ranked, margin))
+
+
+def echoes(text: str, numbered: Numbered) -> bool:
+    """Whether a model's reply copies the sources block instead of answering: a source's title in
+    the brackets the prompt puts it in, or more words than a short answer has."""
+    said = strip_citations(text)
+    return len(said.split()) > MAX_ANSWER_WORDS or any(
+        f"({s.title})" in said for s in numbered.sources
+    )
 
 
 def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
@@ -187,3 +205,22 @@ def extractive_answer(question: str, numbered: Numbered, quotes: Sequence[Candid
     cited = tuple(dict.fromkeys(c.n for c in quotes))
     text = " ".join(parts) if parts else NOT_COVERED
     return Answer(question, text, bool(parts), cited, numbered.sources, mode="quote")
+
+
+def near_miss(question: str, numbered: Numbered, best: Candidate) -> Answer:
+    """The topic is covered, the asked-for fact is not: say so, and show the closest sentence.
+
+    Not an answer (`covered` and `grounded` are False): the quote is shown, cited, so a reader
+    can see what the articles do say.
+    """
+    text = f"{NEAR_MISS} “{best.text}” [{best.n}]"
+    return Answer(
+        question,
+        text,
+        False,
+        (best.n,),
+        numbered.sources,
+        covered=False,
+        used_model=False,
+        mode="near-miss",
+    )

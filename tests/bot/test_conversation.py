@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from unittest.mock import create_autospec
 
 import pytest
@@ -73,6 +74,21 @@ async def test_an_uncovered_answer_has_no_sources_and_is_not_remembered() -> Non
     conversation = Conversation(desk)
     outcome = await conversation.ask("weather on mars?")
     assert outcome.sources == () and not outcome.error
+    assert conversation.turns == []
+
+
+async def test_a_near_miss_shows_the_source_of_its_closest_sentence_and_is_not_remembered() -> None:
+    near = answer(
+        "The articles don't say exactly. The closest they come: “Rates rose.” [1]",
+        source(1),
+        source(2, "Other"),
+        covered=False,
+        grounded=False,
+    )
+    desk = FakeDesk().script(replace(near, citations=(1,), mode="near-miss"))
+    conversation = Conversation(desk)
+    outcome = await conversation.ask("by how much exactly?")
+    assert [s.n for s in outcome.sources] == [1] and outcome.warnings == ()
     assert conversation.turns == []
 
 

@@ -116,6 +116,7 @@ def test_ask_json_contract_when_not_covered(
         "question": "Who won the 2022 World Cup?",
         "answer": "The indexed articles don't cover that.",
         "grounded": False,
+        "mode": "refusal",
         "citations": [],
         "sources": [],
     }

@@ -22,6 +22,7 @@ from newsdesk.evaluate import (
     percentile,
     report_json,
     run_eval,
+    score,
 )
 from newsdesk.report import render_table, render_tables, save_plot
 from tests.bot.fakes import FakeDesk
@@ -200,7 +201,10 @@ async def test_json_report_is_serialisable_and_flags_missed_targets() -> None:
     report = await run_eval(scripted_desk(QUESTIONS), QUESTIONS, clock=_ticking_clock([1] * 6))
     data = json.loads(json.dumps(report_json(report)))
     assert data["metrics"]["hit_at_3"] == pytest.approx(0.5)
+    # right: top, fourth; refused as they should be: declined; wrong: second, refused, invented
+    assert data["metrics"]["correct_behaviour"] == pytest.approx(3 / 6)
     assert data["passed"] == {
+        "correct_behaviour": False,
         "hit_at_3": False,
         "accuracy": False,
         "false_refusal_rate": False,
@@ -225,7 +229,12 @@ async def test_every_metric_per_type_and_per_category_with_answer_modes() -> Non
     assert list(by_category) == ["business", "politics"]  # out-of-corpus has no category
     assert by_category["politics"].questions == 2
     assert by_category["politics"].accuracy == pytest.approx(0.5)
-    assert report.modes == {"model": pytest.approx(4 / 6), "quote": 0.0, "refusal": 2 / 6}
+    assert report.modes == {
+        "model": pytest.approx(4 / 6),
+        "quote": 0.0,
+        "near-miss": 0.0,
+        "refusal": 2 / 6,
+    }
     assert by_category["business"].modes["refusal"] == pytest.approx(2 / 3)
     console = Console(width=160, record=True)
     for table in render_tables(report):
@@ -348,3 +357,22 @@ def test_a_type_that_is_not_a_string_is_one_clear_line(tmp_path: Path) -> None:
     path.write_text(json.dumps(line | {"type": 3}) + "\n")
     with pytest.raises(QuestionFileError, match="line 1: 'type' must be a non-empty string"):
         load_questions(path)
+
+
+def test_a_near_miss_counts_as_not_answered_and_keeps_its_mode() -> None:
+    source = _source(1, "Lowick Green Library reopens")
+    closest = Answer(
+        "q",
+        "The articles don't say exactly. The closest they come: “It reopened.” [1]",
+        False,
+        (1,),
+        (source,),
+        covered=False,
+        used_model=False,
+        mode="near-miss",
+    )
+    near = score(_q("nm", kind="near-miss"), closest, 1.0)
+    assert near.refused and near.mode == "near-miss" and near.behaved
+    # counter-example: the same reply to an answerable question is a false refusal
+    wrong = score(_q("a", ("£4.6m",), "Lowick"), closest, 1.0)
+    assert wrong.refused and not wrong.correct and not wrong.behaved

@@ -4,8 +4,10 @@ import pytest
 
 from bot.engine.evidence import Candidate
 from bot.engine.grounding import (
+    MAX_ANSWER_WORDS,
     MAX_QUOTED,
     Numbered,
+    echoes,
     facts,
     parse_citations,
     quoted,
@@ -36,6 +38,8 @@ def candidates(numbered: Numbered, best_first: list[str]) -> list[Candidate]:
         ("It cost £182m [1, 7].", "It cost £182m [1].", (1,)),
         ("Yes [2]. And [1].", "Yes [2]. And [1].", (2, 1)),
         ("No citation at all.", "No citation at all.", ()),
+        ("[1] £182 million", "£182 million [1]", (1,)),  # a leading citation moves to the end
+        ("[2] It cost £182m [1].", "[2] It cost £182m [1].", (2, 1)),  # counter-example: two
     ],
 )
 def test_parse_citations_keeps_only_retrieved_sources(
@@ -169,3 +173,14 @@ def test_states_fact_needs_the_fact_of_the_best_evidence_not_another() -> None:
     assert states_fact("Ada Lovel opened it [1].", "Who opened the tram line?", evidence)
     # counter-example: a name that is true elsewhere but not in the best evidence
     assert not states_fact("Tom Reed opened it [1].", "Who opened the tram line?", evidence)
+
+
+def test_a_reply_that_copies_the_sources_block_is_not_an_answer() -> None:
+    numbered = Numbered(
+        (Source(1, "a", "Tram line opens", "t.md", None, 0.9, "q"),),
+        ((1, "The Eastgate line cost £182 million. It opened in May."),),
+    )
+    assert echoes("(Tram line opens) The Eastgate line cost £182 million. [1]", numbered)
+    assert echoes(" ".join(["word"] * (MAX_ANSWER_WORDS + 1)), numbered)
+    # counter-example: an answer that names the tram line in its own words
+    assert not echoes("The Eastgate tram line cost £182 million [1].", numbered)

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from bot.engine.model import ChatModel, LlamaCppModel, default_model_path
+from bot.engine.model import ChatModel, LlamaCppModel, small_model_path
 from bot.engine.server_model import ServerConfig, ServerModel
 from tests.support import ScriptedModel
 
@@ -25,7 +25,7 @@ def model(request: pytest.FixtureRequest) -> ChatModel:
     if request.param == "llama-server":
         url = request.getfixturevalue("llama_server").url
         return ServerModel(ServerConfig(url, n_ctx=2048, temperature=0.0, seed=0))
-    return LlamaCppModel(default_model_path(), n_ctx=1024, threads=0, temperature=0.0, seed=0)
+    return LlamaCppModel(small_model_path(), n_ctx=1024, threads=0, temperature=0.0, seed=0)
 
 
 MESSAGES = [
@@ -53,7 +53,7 @@ def test_the_context_window_is_declared(model: ChatModel) -> None:
 
 @pytest.mark.slow
 def test_temperature_zero_is_repeatable() -> None:
-    m = LlamaCppModel(default_model_path(), n_ctx=1024, threads=0, temperature=0.0, seed=0)
+    m = LlamaCppModel(small_model_path(), n_ctx=1024, threads=0, temperature=0.0, seed=0)
     assert m.complete(MESSAGES, max_tokens=16) == m.complete(MESSAGES, max_tokens=16)
 
 

