@@ -14,6 +14,7 @@ from bot.types import Answer, QuestionError
 from newsdesk.app import App, build_searching_app, configure_logging
 from newsdesk.console import GuardedGroup, err, fail, guarded, load_settings, print_json
 from newsdesk.evaluate import EvalQuestion
+from newsdesk.feeds_cli import feeds_app, watch
 from newsdesk.index_cli import index_app
 
 app = typer.Typer(
@@ -23,6 +24,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(index_app, name="index")
+app.add_typer(feeds_app, name="feeds")
+app.command("watch")(watch)
 
 
 def _app() -> App:

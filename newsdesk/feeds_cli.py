@@ -1,0 +1,211 @@
+"""`newsdesk feeds ...` and `newsdesk watch`: the watched feeds. Thin: parse, call, format."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from index.errors import SourceError
+from index.feeds.poll import PollResult
+from index.feeds.schedule import format_every, new_feed, parse_every, status
+from index.ingest.feeds import fetch_feed
+from index.ingest.load import is_url
+from index.models import Feed
+from index.storage.catalog import Catalog
+from newsdesk.app import App, build_indexing_app, build_searching_app, configure_logging
+from newsdesk.console import err, fail, guarded, load_settings, print_json
+
+feeds_app = typer.Typer(
+    help="Watch RSS/Atom feeds: new entries are indexed on a schedule.", no_args_is_help=True
+)
+out = Console(soft_wrap=True)
+
+
+def _app(*, writes: bool = False) -> App:
+    settings = load_settings()
+    configure_logging(settings)
+    app = build_indexing_app(settings) if writes else build_searching_app(settings)
+    guarded(lambda: app.index)
+    return app
+
+
+def find_feed(catalog: Catalog, which: str) -> Feed | None:
+    """The watched feed whose URL or id is `which`."""
+    return next((f for f in catalog.feeds() if which in (f.url, f.feed_id)), None)
+
+
+@feeds_app.command("add")
+def add(
+    url: str = typer.Argument(..., help="The feed's http(s) URL."),
+    every: str | None = typer.Option(
+        None, "--every", help="Time between polls: 30m, 1h, 1h30m, 2d (NEWSDESK_FEED_EVERY)."
+    ),
+    announce: int | None = typer.Option(
+        None, "--announce", min=1, help="Discord channel id for its new articles."
+    ),
+    check: bool = typer.Option(True, help="Fetch it once first: refuse what is not a feed."),
+) -> None:
+    """Watch a feed: `newsdesk watch` (or the bot) polls it and indexes its new entries."""
+    app = _app()
+    if not is_url(url):
+        fail(f"{url}: only http:// and https:// feed URLs can be watched")
+    try:
+        seconds = parse_every(every) if every else app.settings.feed_every
+    except ValueError as exc:
+        fail(f"--every: {exc}")
+    if check:
+        try:
+            got = fetch_feed(
+                url,
+                etag=None,
+                last_modified=None,
+                max_bytes=app.settings.max_source_bytes,
+                timeout=app.settings.fetch_timeout,
+            )
+        except SourceError as exc:
+            fail(f"{exc} (add it anyway with --no-check)")
+        err.print(f"{url}: a feed with {len(got.articles)} entries", highlight=False)
+    catalog = app.index.catalog
+    guarded(catalog.refuse_writes)
+    feed = new_feed(url, seconds, time.time(), announce)
+    if guarded(lambda: catalog.add_feed(feed)):
+        err.print(f"watching {url} every {format_every(seconds)} (id {feed.feed_id})")
+        return
+    known = find_feed(catalog, url) or feed
+    changed = Feed(**{**known.__dict__, "every": seconds, "announce_channel": announce})
+    guarded(lambda: catalog.update_feed(changed))
+    err.print(f"already watched: {url} now every {format_every(seconds)} (id {feed.feed_id})")
+
+
+@feeds_app.command("list")
+def list_feeds(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """The watched feeds and their health: last success, last error, entries added, next poll."""
+    feeds = guarded(lambda: _app().index.catalog.feeds())
+    now = time.time()
+    if as_json:
+        print_json([feed_health(f, now) for f in feeds])
+        return
+    if not feeds:
+        out.print("No feeds are watched; add one with `newsdesk feeds add URL`.")
+        return
+    table = Table("id", "url", "every", "status", "last success", "entries", "next poll", "error")
+    for f in feeds:
+        table.add_row(
+            f.feed_id,
+            f.url,
+            format_every(f.every),
+            _status_text(f),
+            _ago(f.last_success, now),
+            str(f.entries_added),
+            _ahead(f.next_poll, now),
+            f.last_error or "" if f.failures else "",
+        )
+    out.print(table)
+    failing = [f for f in feeds if status(f) == "failing"]
+    for f in failing:
+        err.print(f"[red]failing:[/red] {f.url}: {f.failures} polls in a row: {f.last_error}")
+
+
+@feeds_app.command("remove")
+def remove(which: str = typer.Argument(..., help="A watched feed's URL or id.")) -> None:
+    """Stop watching a feed (the articles it added stay indexed)."""
+    catalog = _app().index.catalog
+    feed = guarded(lambda: find_feed(catalog, which))
+    if feed is None or not guarded(lambda: catalog.remove_feed(feed.feed_id)):
+        fail(f"no watched feed has URL or id {which!r}; `newsdesk feeds list` shows them")
+    err.print(f"stopped watching {feed.url} (its {feed.entries_added} articles stay indexed)")
+
+
+def feed_health(feed: Feed, now: float) -> dict[str, Any]:
+    """A feed's health, for `feeds list --json` and `index stats --json`."""
+    return {
+        "feed_id": feed.feed_id,
+        "url": feed.url,
+        "every_seconds": feed.every,
+        "status": status(feed),
+        "failures_in_a_row": feed.failures,
+        "last_success": _iso(feed.last_success),
+        "last_error": feed.last_error,
+        "last_error_at": _iso(feed.last_error_at),
+        "entries_added": feed.entries_added,
+        "next_poll": _iso(feed.next_poll),
+        "next_poll_in_seconds": round(max(0.0, feed.next_poll - now), 1),
+        "announce_channel": feed.announce_channel,
+    }
+
+
+def feeds_summary(feeds: list[Feed]) -> str:
+    """`3 watched (1 failing)`: the one line `index stats` shows."""
+    failing = sum(status(f) == "failing" for f in feeds)
+    return f"{len(feeds)} watched" + (f" ({failing} failing)" if failing else "")
+
+
+def _status_text(feed: Feed) -> str:
+    state = status(feed)
+    if state in ("retrying", "failing"):
+        return f"{state} ({feed.failures}×)"
+    return state
+
+
+def _iso(when: float | None) -> str | None:
+    if not when:
+        return None
+    return datetime.fromtimestamp(when, UTC).isoformat(timespec="seconds")
+
+
+def _ago(when: float | None, now: float) -> str:
+    return "never" if not when else f"{format_every(max(1.0, now - when))} ago"
+
+
+def _ahead(when: float, now: float) -> str:
+    return "now" if when <= now else f"in {format_every(when - now)}"
+
+
+def watch(
+    once: bool = typer.Option(False, "--once", help="Poll every due feed, then exit."),
+) -> None:
+    """Poll the watched feeds on their schedules and index new entries (for hosts that only
+    index; `newsdesk bot` polls them itself). Exit code 1 with --once if a poll failed."""
+    from newsdesk.watch import Watcher, limits
+
+    app = _app(writes=True)
+    watcher = Watcher(lambda: app.index, limits(app.settings), on_poll=_print_poll)
+    if once:
+        results = guarded(watcher.run_due)
+        if not results:
+            err.print("no feed is due")
+        if any(r.outcome == "error" for r in results):
+            raise typer.Exit(1)
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    err.print(f"watching {len(guarded(app.index.catalog.feeds))} feeds; Ctrl-C stops")
+    watcher.run(stop)
+
+
+def _print_poll(result: PollResult) -> None:
+    f = result.feed
+    took = f"{result.seconds * 1000:.0f} ms"
+    if result.outcome == "error":
+        err.print(
+            f"[red]error:[/red] {f.url}: {result.error} (failure {f.failures} in a row; "
+            f"next try in {format_every(f.next_poll - (f.last_poll or f.next_poll))})",
+            highlight=False,
+        )
+    elif result.outcome == "not_modified":
+        err.print(f"{f.url}: not modified ({took})", highlight=False)
+    else:
+        r = result.report
+        assert r is not None
+        err.print(
+            f"{f.url}: added {r.added}, updated {r.updated}, unchanged {r.unchanged} ({took})",
+            highlight=False,
+        )
