@@ -10,7 +10,6 @@ from typing import Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from index.errors import SourceError
 from index.feeds.poll import PollResult
@@ -95,22 +94,23 @@ def list_feeds(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
     if not feeds:
         out.print("No feeds are watched; add one with `newsdesk feeds add URL`.")
         return
-    table = Table("id", "url", "every", "status", "last success", "entries", "next poll", "error")
-    for f in feeds:
-        table.add_row(
-            f.feed_id,
-            f.url,
-            format_every(f.every),
-            _status_text(f),
-            _ago(f.last_success, now),
-            str(f.entries_added),
-            _ahead(f.next_poll, now),
-            f.last_error or "" if f.failures else "",
+    for f in feeds:  # a block per feed: URLs and errors are long, a table would wrap them
+        out.print(
+            f"{f.feed_id}  {_status_text(f)}  every {format_every(f.every)}  "
+            f"last success {_ago(f.last_success, now)}  added {f.entries_added}  "
+            f"next poll {_ahead(f.next_poll, now)}",
+            highlight=False,
+            markup=False,
         )
-    out.print(table)
+        out.print(f"  {f.url}", highlight=False, markup=False)
+        if f.failures:
+            out.print(f"  last error: {f.last_error}", highlight=False, markup=False)
     failing = [f for f in feeds if status(f) == "failing"]
     for f in failing:
-        err.print(f"[red]failing:[/red] {f.url}: {f.failures} polls in a row: {f.last_error}")
+        err.print(
+            f"[red]failing:[/red] {f.url}: {f.failures} polls in a row: {f.last_error}",
+            highlight=False,
+        )
 
 
 @feeds_app.command("remove")
