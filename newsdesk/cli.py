@@ -87,20 +87,22 @@ def summarise(
 def chat() -> None:
     """Talk to Newsdesk in the terminal, exactly as on Discord (no token needed)."""
     from bot.transports.terminal import run_chat
+    from newsdesk.watch import watching
 
     application = _app()
     guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
-    code = guarded(
-        lambda: asyncio.run(
-            run_chat(
-                application.desk,
-                stdin=sys.stdin,
-                stdout=sys.stdout,
-                history_turns=application.settings.history_turns,
-                max_question_chars=application.settings.max_question_chars,
+    with watching(application.settings):  # watched feeds keep indexing while you chat
+        code = guarded(
+            lambda: asyncio.run(
+                run_chat(
+                    application.desk,
+                    stdin=sys.stdin,
+                    stdout=sys.stdout,
+                    history_turns=application.settings.history_turns,
+                    max_question_chars=application.settings.max_question_chars,
+                )
             )
         )
-    )
     raise typer.Exit(code)
 
 
@@ -158,7 +160,8 @@ def bot(
 ) -> None:
     """Run the Discord bot (token from NEWSDESK_DISCORD_TOKEN)."""
     from bot.transports.discord.client import run_bot
-    from newsdesk.app import build_bot_config, build_connection
+    from newsdesk.app import build_announcer, build_bot_config, build_connection
+    from newsdesk.watch import watching
 
     application = _app()
     settings = application.settings
@@ -166,7 +169,12 @@ def bot(
         fail("NEWSDESK_DISCORD_TOKEN is not set; put the bot token in the environment or .env")
     guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
     connection, config = build_connection(settings), build_bot_config(settings)
-    raise typer.Exit(run_bot(connection, config, application.desk, sync=sync, guild=guild))
+    announcer = build_announcer(settings)
+    with watching(settings, on_new=lambda feed, new: announcer.offer(feed.announce_channel, new)):
+        code = run_bot(
+            connection, config, application.desk, sync=sync, guild=guild, announcer=announcer
+        )
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from index.feeds.poll import PollLimits, PollResult, poll
 from index.feeds.schedule import due, seconds_until_due
 from index.indexer import Index
 from index.models import Article, Feed
+from index.storage.catalog import Catalog
 from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,11 +49,13 @@ class Watcher:
         index: Callable[[], Index],
         poll_limits: PollLimits,
         *,
+        catalog: Callable[[], Catalog] | None = None,
         on_new: OnNew | None = None,
         on_poll: Callable[[PollResult], None] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._make_index = index
+        self._make_catalog = catalog
         self._limits = poll_limits
         self._on_new = on_new
         self._on_poll = on_poll
@@ -60,12 +63,19 @@ class Watcher:
 
     @cached_property
     def index(self) -> Index:
-        return self._make_index()  # built in the polling thread: its embedder inherits the nice
+        """Built at the first due poll, in the polling thread: a process whose feeds are never
+        due (or that watches none) loads no second embedder, and its threads inherit the nice."""
+        return self._make_index()
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """Where the feeds are listed: its own connection if given, else the index's."""
+        return self._make_catalog() if self._make_catalog else self.index.catalog
 
     def run_due(self, stop: threading.Event | None = None) -> list[PollResult]:
         """Poll every feed that is due now, one after the other; the results in poll order."""
         results = []
-        for feed in due(self.index.catalog.feeds(), self._clock()):
+        for feed in due(self.catalog.feeds(), self._clock()):
             if stop is not None and stop.is_set():
                 break
             result = poll(self.index, feed, self._limits, clock=self._clock)
@@ -84,7 +94,7 @@ class Watcher:
         while not stop.is_set():
             try:
                 self.run_due(stop)
-                wait = seconds_until_due(self.index.catalog.feeds(), self._clock(), IDLE)
+                wait = seconds_until_due(self.catalog.feeds(), self._clock(), IDLE)
             except NewsdeskError as exc:  # the catalog or the store is down: try again later
                 log.warning("feed polling paused: %s", exc)
                 wait = IDLE
@@ -111,9 +121,14 @@ def watching(settings: Settings, on_new: OnNew | None = None) -> Iterator[Watche
     if not settings.watch_feeds:
         yield None
         return
-    from newsdesk.app import build_feed_index
+    from newsdesk.app import build_catalog, build_feed_index
 
-    watcher = Watcher(lambda: build_feed_index(settings), limits(settings), on_new=on_new)
+    watcher = Watcher(
+        lambda: build_feed_index(settings),
+        limits(settings),
+        catalog=lambda: build_catalog(settings)[0],
+        on_new=on_new,
+    )
     stop = threading.Event()
 
     def run() -> None:
