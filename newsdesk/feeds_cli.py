@@ -178,7 +178,10 @@ def watch(
     app = _app(writes=True)
     watcher = Watcher(lambda: app.index, limits(app.settings), on_poll=_print_poll)
     if once:
-        results = guarded(watcher.run_due)
+        try:
+            results = guarded(watcher.run_due)
+        finally:
+            watcher.close()
         if not results:
             err.print("no feed is due")
         if any(r.outcome == "error" for r in results):
