@@ -16,10 +16,12 @@ A poll hands its new articles to `Announcer.offer` (in the polling thread); the 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 
 from bot.engine.summarise import Budget, extractive_summary
 from bot.transports.render import (
@@ -53,7 +55,19 @@ class Announcement:
 def announcement(article: Article) -> Announcement:
     """The announcement of `article`: its lead as the summary, without the [1] citations."""
     lead = extractive_summary(article.text, LEAD).replace(" [1]", "")
-    return Announcement(article.title, article.site, article.published, article.url, lead)
+    published = iso_date(article.published)
+    return Announcement(article.title, article.site, published, article.url, lead)
+
+
+def iso_date(published: str | None) -> str | None:
+    """A feed's RFC 822 date (`Sun, 06 Dec 2026 08:30:00 GMT`) as `2026-12-06`, as the other
+    dates members see; anything else unchanged."""
+    if not published or not re.match(r"[A-Za-z]{3}, \d", published.strip()):
+        return published
+    try:
+        return parsedate_to_datetime(published.strip()).date().isoformat()
+    except (TypeError, ValueError):
+        return published
 
 
 def announcement_embed(item: Announcement) -> EmbedSpec:

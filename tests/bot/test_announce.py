@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.announce import (
@@ -45,6 +47,20 @@ def test_an_announcement_is_the_title_site_date_link_and_a_two_sentence_lead() -
     assert embed.title == "Story 1" and embed.url == "https://gazette.example/1"
     assert embed.description == item.summary + "\n\n<https://gazette.example/1>"
     assert embed.footer == "Gazette, 2026-12-06"
+
+
+@pytest.mark.parametrize(
+    ("published", "shown"),
+    [
+        ("Sun, 06 Dec 2026 08:30:00 GMT", "2026-12-06"),
+        ("Sun, 06 Dec 2026 23:30:00 -0500", "2026-12-06"),
+        ("2026-12-06T09:00:00+00:00", "2026-12-06T09:00:00+00:00"),
+        ("Sun, 99 Foo", "Sun, 99 Foo"),
+        (None, None),
+    ],
+)
+def test_a_feeds_rfc822_date_is_shown_as_an_iso_date(published: str | None, shown: str) -> None:
+    assert announcement(replace(article(1), published=published)).published == shown
 
 
 def test_an_announcement_never_pings_and_never_links_anything_but_the_web() -> None:
