@@ -14,6 +14,8 @@ from newsdesk.app import App
 from tests.index.conftest import Route, Server
 from tests.index.feeds.rss import entry, feed_route
 
+pytestmark = pytest.mark.usefixtures("every_store")  # SQLite + embedded, and on the servers
+
 LIMITS = PollLimits(max_bytes=1_000_000, timeout=2.0, max_backoff=86400.0)
 NOW = 1_800_000_000.0
 

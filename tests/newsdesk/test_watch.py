@@ -1,0 +1,121 @@
+"""The loop that polls feeds (newsdesk/watch.py): one at a time, off the event loop, niced,
+and alive through failures."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from index.errors import StoreUnavailableError
+from index.feeds.schedule import new_feed
+from newsdesk.app import App, build_catalog
+from newsdesk.settings import Settings
+from newsdesk.watch import Watcher, limits, lower_thread_priority, watching
+from tests.index import conftest as index_fixtures
+from tests.index.conftest import Server
+from tests.index.feeds.rss import entry, feed_route
+
+http_server = index_fixtures.http_server
+
+
+@pytest.fixture
+def fast(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", embedder="hashing", fetch_timeout=2.0)
+
+
+def test_due_feeds_are_polled_one_at_a_time_in_order(fast: Settings, http_server: Server) -> None:
+    app = App(fast)
+    urls = [http_server.add(f"/{n}.xml", feed_route([entry(n)])) for n in range(3)]
+    for n, url in enumerate(urls):
+        app.index.catalog.add_feed(replace(new_feed(url, 1800.0, 100.0), next_poll=float(3 - n)))
+    active, overlap = [0], [False]
+    watcher = Watcher(lambda: app.index, limits(fast), clock=lambda: 10.0)
+    original = watcher.client.send  # the one HTTP client of every poll, made on first use
+
+    def counting(*args: object, **kwargs: object) -> object:
+        active[0] += 1
+        overlap[0] |= active[0] > 1
+        try:
+            return original(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            active[0] -= 1
+
+    watcher.client.send = counting  # type: ignore[method-assign]
+    results = watcher.run_due()
+    assert [r.feed.url for r in results] == list(reversed(urls))  # longest waiting first
+    assert not overlap[0] and all(r.outcome == "indexed" for r in results)
+    assert watcher.run_due() == []  # all polled: none due until their `every` has passed
+
+
+def test_the_loop_outlives_a_failing_catalog(
+    fast: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    calls = [0]
+
+    class Down:
+        def feeds(self) -> list[object]:
+            calls[0] += 1
+            raise StoreUnavailableError("postgres://x", "refused", what="catalog", fix="start it")
+
+    watcher = Watcher(lambda: App(fast).index, limits(fast), catalog=lambda: Down())  # type: ignore[arg-type,return-value]
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop,))
+    thread.start()
+    time.sleep(0.3)
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive() and calls[0] >= 1
+    assert "feed polling paused" in caplog.text
+
+
+def test_an_answering_process_keeps_its_event_loop_while_a_feed_is_indexed(
+    fast: Settings, http_server: Server
+) -> None:
+    """`bot`'s wiring: the poll of a 300-entry feed runs in the watcher thread; the event loop
+    keeps ticking every 10 ms (a poll on the loop would stall it for the whole poll)."""
+    url = http_server.add("/feed.xml", feed_route([entry(n) for n in range(300)]))
+    build_catalog(fast)[0].add_feed(new_feed(url, 1800.0, time.time()))
+    done = threading.Event()
+
+    async def tick() -> tuple[float, float]:
+        worst, started = 0.0, time.monotonic()
+        with watching(fast, on_new=lambda feed, new: done.set()):
+            last = time.monotonic()
+            while not done.is_set() and time.monotonic() - started < 60:
+                await asyncio.sleep(0.01)
+                now = time.monotonic()
+                worst, last = max(worst, now - last), now
+        return worst, time.monotonic() - started
+
+    worst, polled = asyncio.run(tick())
+    print(f"worst event-loop gap {worst * 1000:.0f} ms during a {polled:.1f} s poll")
+    assert done.is_set() and App(fast).index.catalog.counts()[0] == 300
+    assert polled > 1.0  # long enough that a poll on the loop would show
+    assert worst < polled / 4, (worst, polled)
+
+
+def test_the_watcher_thread_alone_gives_up_cpu_priority() -> None:
+    seen: dict[str, int] = {}
+
+    def run() -> None:
+        lower_thread_priority(7)
+        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert seen["thread"] == max(7, before)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
+
+
+def test_watching_can_be_turned_off(fast: Settings) -> None:
+    with watching(fast.model_copy(update={"watch_feeds": False})) as watcher:
+        assert watcher is None
+    assert not any(t.name == "newsdesk-feeds" for t in threading.enumerate())
