@@ -85,7 +85,7 @@ def main() -> int:
         rows = [row["text"] for _, row in zip(range(args.entries), csv.DictReader(f))]
     results: dict[str, object] = {"entries": len(rows), "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(_env_file=None, data_dir=Path(tmp), embedder=args.embedder)  # type: ignore[call-arg]
+        settings = Settings(_env_file=None, data_dir=Path(tmp), embedder=args.embedder)
         index = build_feed_index(settings)
         index.embedder.embed(["warm up"])  # the model load is not a poll's cost
         client = httpx.Client(timeout=settings.fetch_timeout, follow_redirects=True)  # as Watcher
