@@ -96,7 +96,7 @@ def test_an_answering_process_keeps_its_event_loop_while_a_feed_is_indexed(
     worst, polled = asyncio.run(tick())
     print(f"worst event-loop gap {worst * 1000:.0f} ms during a {polled:.1f} s poll")
     assert done.is_set() and App(fast).index.catalog.counts()[0] == 300
-    assert polled > 1.0  # long enough that a poll on the loop would show
+    assert polled > 0.3  # long enough that a poll on the loop would show as one long gap
     assert worst < polled / 4, (worst, polled)
 
 
