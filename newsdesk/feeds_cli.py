@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -77,10 +78,17 @@ def add(
     if guarded(lambda: catalog.add_feed(feed)):
         err.print(f"watching {url} every {format_every(seconds)} (id {feed.feed_id})")
         return
-    known = find_feed(catalog, url) or feed
-    changed = Feed(**{**known.__dict__, "every": seconds, "announce_channel": announce})
+    known = find_feed(catalog, url) or feed  # only what was given changes; its state stays
+    changed = replace(
+        known,
+        every=seconds if every else known.every,
+        announce_channel=announce or known.announce_channel,
+    )
     guarded(lambda: catalog.update_feed(changed))
-    err.print(f"already watched: {url} now every {format_every(seconds)} (id {feed.feed_id})")
+    err.print(
+        f"already watched: {url} every {format_every(changed.every)} (id {feed.feed_id})",
+        highlight=False,
+    )
 
 
 @feeds_app.command("list")
@@ -95,16 +103,8 @@ def list_feeds(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
         out.print("No feeds are watched; add one with `newsdesk feeds add URL`.")
         return
     for f in feeds:  # a block per feed: URLs and errors are long, a table would wrap them
-        out.print(
-            f"{f.feed_id}  {_status_text(f)}  every {format_every(f.every)}  "
-            f"last success {_ago(f.last_success, now)}  added {f.entries_added}  "
-            f"next poll {_ahead(f.next_poll, now)}",
-            highlight=False,
-            markup=False,
-        )
+        out.print(feed_line(f, now), highlight=False, markup=False)
         out.print(f"  {f.url}", highlight=False, markup=False)
-        if f.failures:
-            out.print(f"  last error: {f.last_error}", highlight=False, markup=False)
     failing = [f for f in feeds if status(f) == "failing"]
     for f in failing:
         err.print(
@@ -139,6 +139,17 @@ def feed_health(feed: Feed, now: float) -> dict[str, Any]:
         "next_poll_in_seconds": round(max(0.0, feed.next_poll - now), 1),
         "announce_channel": feed.announce_channel,
     }
+
+
+def feed_line(feed: Feed, now: float) -> str:
+    """One line of a feed's health: `id  status  every  last success  added  next poll`."""
+    f = feed
+    line = (
+        f"{f.feed_id}  {_status_text(f)}  every {format_every(f.every)}  "
+        f"last success {_ago(f.last_success, now)}  added {f.entries_added}  "
+        f"next poll {_ahead(f.next_poll, now)}"
+    )
+    return line + (f"  last error: {f.last_error}" if f.failures else "")
 
 
 def feeds_summary(feeds: list[Feed]) -> str:

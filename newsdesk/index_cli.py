@@ -148,7 +148,7 @@ def rebuild() -> None:
 @index_app.command("stats")
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the size of the index and which embedder built it."""
-    from newsdesk.feeds_cli import feed_health, feeds_summary
+    from newsdesk.feeds_cli import feed_health, feed_line, feeds_summary
 
     index = _app().index
     s = guarded(index.stats)
@@ -166,9 +166,9 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
         return
     for key, value in (data | {"feeds": feeds_summary(feeds)}).items():
         out.print(f"{key:>11}: {value}", highlight=False)
+    now = time.time()
     for f in feeds:
-        if f.failures:
-            out.print(f"{'':>11}  {f.url}: {f.failures} failed polls in a row: {f.last_error}")
+        out.print(f"{'':>13}{feed_line(f, now)}", highlight=False, markup=False)
 
 
 @index_app.command("search")

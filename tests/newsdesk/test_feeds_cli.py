@@ -247,3 +247,18 @@ def test_settings_bound_the_watch_intervals() -> None:
     with pytest.raises(ValueError, match="feed_every"):
         Settings(feed_every=10)
     assert App(Settings(feed_every=120)).settings.feed_every == 120
+
+
+def test_adding_a_watched_feed_again_changes_only_what_is_given(
+    runner: CliRunner, http_server: Server
+) -> None:
+    url = http_server.add("/feed.xml", feed_route([entry(1)]))
+    run(runner, "feeds", "add", url, "--every", "1h", "--announce", "123")
+    run(runner, "watch", "--once")
+    code, _, err = run(runner, "feeds", "add", url, "--every", "2h", "--no-check")
+    assert code == 0 and "already watched" in err and "every 2h" in err
+    [feed] = listed(runner)
+    assert (feed["every_seconds"], feed["announce_channel"]) == (7200.0, 123)
+    assert feed["entries_added"] == 1 and feed["status"] == "ok"  # its history stays
+    code, out, _ = run(runner, "index", "stats")
+    assert "1 watched" in out and f"{feed['feed_id']}  ok  every 2h" in out
