@@ -119,3 +119,35 @@ def test_watching_can_be_turned_off(fast: Settings) -> None:
     with watching(fast.model_copy(update={"watch_feeds": False})) as watcher:
         assert watcher is None
     assert not any(t.name == "newsdesk-feeds" for t in threading.enumerate())
+
+
+def test_a_restarted_bot_resumes_the_schedule_without_duplicates(
+    fast: Settings, http_server: Server
+) -> None:
+    url = http_server.add("/feed.xml", feed_route([entry(1), entry(2)], etag=None))
+    catalog = build_catalog(fast)[0]
+    catalog.add_feed(new_feed(url, 1800.0, time.time()))
+
+    def polled() -> float | None:
+        return catalog.feeds()[0].last_poll
+
+    def wait_for(predicate: object, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not callable(predicate) or not predicate():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.05)
+
+    with watching(fast):  # the first bot process
+        wait_for(lambda: polled() is not None)
+    first = polled()
+    requests = len(http_server.requests)
+
+    with watching(fast):  # restarted at once: the feed is not due for 30 minutes
+        time.sleep(0.5)
+    assert len(http_server.requests) == requests and polled() == first
+
+    catalog.update_feed(replace(catalog.feeds()[0], next_poll=0.0))  # 30 minutes later
+    with watching(fast):
+        wait_for(lambda: polled() != first)
+    assert App(fast).index.catalog.counts()[0] == 2  # polled again, nothing added twice
+    assert catalog.feeds()[0].entries_added == 2
