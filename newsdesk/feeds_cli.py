@@ -201,7 +201,8 @@ def watch(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    err.print(f"watching {len(guarded(app.index.catalog.feeds))} feeds; Ctrl-C stops")
+    count = len(guarded(app.index.catalog.feeds))
+    err.print(f"watching {count} feed{'' if count == 1 else 's'}; Ctrl-C stops")
     watcher.run(stop)
 
 

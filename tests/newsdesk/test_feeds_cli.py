@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -262,3 +263,33 @@ def test_adding_a_watched_feed_again_changes_only_what_is_given(
     assert feed["entries_added"] == 1 and feed["status"] == "ok"  # its history stays
     code, out, _ = run(runner, "index", "stats")
     assert "1 watched" in out and f"{feed['feed_id']}  ok  every 2h" in out
+
+
+def test_watch_polls_on_schedule_until_sigterm(
+    runner: CliRunner, http_server: Server, tmp_path: Path
+) -> None:
+    url = http_server.add("/feed.xml", feed_route([entry(1)]))
+    run(runner, "feeds", "add", url)
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "NEWSDESK_DATA_DIR": str(tmp_path / "data"),
+        "NEWSDESK_EMBEDDER": "hashing",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "watch"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while listed(runner)[0]["status"] != "ok":
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "watching 1 feed;" in err and "added 1, updated 0, unchanged 0" in err
