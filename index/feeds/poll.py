@@ -2,9 +2,10 @@
 
 New entries go through `Index.add`, the path of `newsdesk index add`: the same parsing and
 cleaning, the same identity (GUID) and content-hash dedupe, the same all-or-nothing batches and
-crash recovery. A 304 costs one request and no indexing. The feed's state is written after the
-articles are committed: a process killed in between polls the feed again, and the dedupe makes
-that second poll add nothing twice.
+crash recovery. A 304 costs one request and no indexing; a feed re-sent unchanged (a server
+without validators) costs its parsing and one catalog read, and takes no write lock. The feed's
+state is written after the articles are committed: a process killed in between polls the feed
+again, and the dedupe makes that second poll add nothing twice.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import httpx
@@ -76,8 +77,10 @@ def poll(
         if got.not_modified:
             return _save(index, after_not_modified(feed, clock()), "not_modified", started)
         known = index.catalog.hashes(a.article_id for a in got.articles)
-        report = index.add(got.articles)
-        new = tuple({a.article_id: a for a in got.articles if a.article_id not in known}.values())
+        changed = [a for a in got.articles if known.get(a.article_id) != a.content_hash]
+        report = index.add(changed) if changed else AddReport()  # nothing new: no write lock
+        report = replace(report, unchanged=report.unchanged + len(got.articles) - len(changed))
+        new = tuple({a.article_id: a for a in changed if a.article_id not in known}.values())
         state = after_success(
             feed, clock(), added=report.added, etag=got.etag, last_modified=got.last_modified
         )

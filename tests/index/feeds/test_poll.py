@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import replace
 
 import pytest
+from filelock import FileLock
 
-from index.feeds.poll import PollLimits, poll
+from index.feeds.poll import PollLimits, PollResult, poll
 from index.feeds.schedule import new_feed, status
 from index.models import Feed
-from newsdesk.app import App
+from newsdesk.app import App, build_catalog
 from tests.index.conftest import Route, Server
 from tests.index.feeds.rss import entry, feed_route
 
@@ -130,3 +132,26 @@ def test_a_feed_removed_during_its_poll_stays_removed(app: App, http_server: Ser
     result = poll(app.index, feed, LIMITS, clock=lambda: NOW)
     assert result.outcome == "indexed"
     assert app.index.catalog.feeds() == []
+
+
+def test_a_feed_re_sent_unchanged_writes_nothing_and_takes_no_write_lock(
+    app: App, http_server: Server
+) -> None:
+    url = http_server.add("/feed.xml", feed_route([entry(1), entry(2)], etag=None))
+    feed = watched(app, url)
+    poll(app.index, feed, LIMITS, clock=lambda: NOW)
+    generation = app.index.catalog.generation()
+    other = build_catalog(app.settings)[1] or FileLock(str(app.settings.data_dir / "write.lock"))
+    results: list[PollResult] = []
+    with other:  # another process is indexing: an unchanged poll need not wait for it
+        thread = threading.Thread(
+            target=lambda: results.append(
+                poll(app.index, saved(app, feed), LIMITS, clock=lambda: NOW + 1800)
+            )
+        )
+        thread.start()
+        thread.join(timeout=60)
+    [again] = results
+    assert again.outcome == "indexed" and again.new == ()
+    assert again.report is not None and (again.report.added, again.report.unchanged) == (0, 2)
+    assert app.index.catalog.generation() == generation
