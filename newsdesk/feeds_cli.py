@@ -19,8 +19,14 @@ from index.ingest.feeds import fetch_feed
 from index.ingest.load import is_url
 from index.models import Feed
 from index.storage.catalog import Catalog
-from newsdesk.app import App, build_indexing_app, build_searching_app, configure_logging
+from newsdesk.app import (
+    App,
+    build_catalog,
+    build_indexing_app,
+    configure_logging,
+)
 from newsdesk.console import err, fail, guarded, load_settings, print_json
+from newsdesk.settings import Settings
 
 feeds_app = typer.Typer(
     help="Watch RSS/Atom feeds: new entries are indexed on a schedule.", no_args_is_help=True
@@ -28,12 +34,20 @@ feeds_app = typer.Typer(
 out = Console(soft_wrap=True)
 
 
-def _app(*, writes: bool = False) -> App:
+def _indexing_app() -> App:
+    """`watch`'s parts: those of `index add` (niced, its own embedder threads)."""
     settings = load_settings()
     configure_logging(settings)
-    app = build_indexing_app(settings) if writes else build_searching_app(settings)
+    app = build_indexing_app(settings)
     guarded(lambda: app.index)
     return app
+
+
+def _catalog() -> tuple[Settings, Catalog]:
+    """The settings and the catalog alone: listing or changing feeds loads no embedder."""
+    settings = load_settings()
+    configure_logging(settings)
+    return settings, guarded(lambda: build_catalog(settings)[0])
 
 
 def find_feed(catalog: Catalog, which: str) -> Feed | None:
@@ -53,11 +67,11 @@ def add(
     check: bool = typer.Option(True, help="Fetch it once first: refuse what is not a feed."),
 ) -> None:
     """Watch a feed: `newsdesk watch` (or the bot) polls it and indexes its new entries."""
-    app = _app()
+    settings, catalog = _catalog()
     if not is_url(url):
         fail(f"{url}: only http:// and https:// feed URLs can be watched")
     try:
-        seconds = parse_every(every) if every else app.settings.feed_every
+        seconds = parse_every(every) if every else settings.feed_every
     except ValueError as exc:
         fail(f"--every: {exc}")
     if check:
@@ -66,13 +80,12 @@ def add(
                 url,
                 etag=None,
                 last_modified=None,
-                max_bytes=app.settings.max_source_bytes,
-                timeout=app.settings.fetch_timeout,
+                max_bytes=settings.max_source_bytes,
+                timeout=settings.fetch_timeout,
             )
         except SourceError as exc:
             fail(f"{exc} (add it anyway with --no-check)")
         err.print(f"{url}: a feed with {len(got.articles)} entries", highlight=False)
-    catalog = app.index.catalog
     guarded(catalog.refuse_writes)
     feed = new_feed(url, seconds, time.time(), announce)
     if guarded(lambda: catalog.add_feed(feed)):
@@ -94,7 +107,7 @@ def add(
 @feeds_app.command("list")
 def list_feeds(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """The watched feeds and their health: last success, last error, entries added, next poll."""
-    feeds = guarded(lambda: _app().index.catalog.feeds())
+    feeds = guarded(_catalog()[1].feeds)
     now = time.time()
     if as_json:
         print_json([feed_health(f, now) for f in feeds])
@@ -116,7 +129,7 @@ def list_feeds(as_json: bool = typer.Option(False, "--json", help="Print JSON.")
 @feeds_app.command("remove")
 def remove(which: str = typer.Argument(..., help="A watched feed's URL or id.")) -> None:
     """Stop watching a feed (the articles it added stay indexed)."""
-    catalog = _app().index.catalog
+    _, catalog = _catalog()
     feed = guarded(lambda: find_feed(catalog, which))
     if feed is None or not guarded(lambda: catalog.remove_feed(feed.feed_id)):
         fail(f"no watched feed has URL or id {which!r}; `newsdesk feeds list` shows them")
@@ -186,7 +199,7 @@ def watch(
     index; `newsdesk bot` polls them itself). Exit code 1 with --once if a poll failed."""
     from newsdesk.watch import Watcher, limits
 
-    app = _app(writes=True)
+    app = _indexing_app()
     watcher = Watcher(lambda: app.index, limits(app.settings), on_poll=_print_poll)
     if once:
         try:
