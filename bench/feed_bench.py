@@ -5,7 +5,7 @@ unchanged feed re-sent in full (a server without ETag or Last-Modified).
 
 The feed is served on 127.0.0.1 from rows of the BBC train split (`../shared/corpus/bbc/
 train.csv`; the text is read at run time, never stored); the index is a fresh temp dir with the
-settings of a real feed thread (`newsdesk.app.build_feed_index`: NEWSDESK_INDEX_THREADS=1). The
+parts of `newsdesk watch` (`build_indexing_app`: NEWSDESK_INDEX_THREADS=1, niced). The
 poll is `index.feeds.poll.poll`, exactly what `newsdesk watch` and the bot run. Prints a table
 and writes bench/results/feed_bench.json.
 """
@@ -73,11 +73,19 @@ def main() -> int:
     parser.add_argument("--entries", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--embedder", default="minilm", choices=("minilm", "hashing"))
+    parser.add_argument(
+        "--event-loop",
+        action="store_true",
+        help="Instead: the first poll of an answering process's watched feed (`bot`), with its "
+        "event loop ticking every 10 ms; prints the ticks' p50/p99/worst.",
+    )
     args = parser.parse_args()
+    if args.event_loop:
+        return event_loop_gaps(args.entries, args.embedder)
 
     from index.feeds.poll import poll
     from index.feeds.schedule import new_feed
-    from newsdesk.app import build_feed_index
+    from newsdesk.app import build_indexing_app
     from newsdesk.settings import Settings
     from newsdesk.watch import limits
 
@@ -86,7 +94,7 @@ def main() -> int:
     results: dict[str, object] = {"entries": len(rows), "load_before": os.getloadavg()}
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(_env_file=None, data_dir=Path(tmp), embedder=args.embedder)
-        index = build_feed_index(settings)
+        index = build_indexing_app(settings).index  # what `newsdesk watch` polls with
         index.embedder.embed(["warm up"])  # the model load is not a poll's cost
         client = httpx.Client(timeout=settings.fetch_timeout, follow_redirects=True)  # as Watcher
         for etag in (True, False):
@@ -114,6 +122,51 @@ def main() -> int:
     print(json.dumps(results, indent=2))
     out = ROOT / "bench" / "results" / "feed_bench.json"
     out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+def event_loop_gaps(entries: int, embedder: str) -> int:
+    """`newsdesk bot`'s situation: `newsdesk.watch.watching` has a feed polled (and indexed)
+    while the event loop ticks; a poll on the loop would be one gap as long as the poll."""
+    import asyncio
+
+    from index.feeds.schedule import new_feed
+    from newsdesk.app import App, build_catalog
+    from newsdesk.settings import Settings
+    from newsdesk.watch import watching
+
+    with TRAIN.open(newline="", encoding="utf-8") as f:
+        rows = [row["text"] for _, row in zip(range(entries), csv.DictReader(f))]
+    url, httpd = serve(feed_body(rows), True)
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(_env_file=None, data_dir=Path(tmp), embedder=embedder)
+        build_catalog(settings)[0].add_feed(new_feed(url, 1800.0, time.time()))
+        answering = App(settings).index  # as `newsdesk bot` starts: its own index, warmed up
+        answering.quick_check()
+        answering.embedder.embed(["warm up"])
+        done = threading.Event()
+
+        async def tick() -> tuple[float, list[float]]:
+            gaps: list[float] = []
+            started = time.monotonic()
+            with watching(settings, on_new=lambda feed, new: done.set()):
+                last = time.monotonic()
+                while not done.is_set():
+                    await asyncio.sleep(0.01)
+                    now = time.monotonic()
+                    gaps.append(now - last)
+                    last = now
+            return time.monotonic() - started, sorted(gaps)
+
+        seconds, gaps = asyncio.run(tick())
+    httpd.shutdown()
+    p50, p99 = gaps[len(gaps) // 2], gaps[int(len(gaps) * 0.99)]
+    print(
+        f"poll + indexing of {entries} entries: {seconds:.1f} s; event-loop ticks (10 ms sleeps) "
+        f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, worst {gaps[-1] * 1000:.0f} ms; "
+        f"load {load[0]:.1f} -> {os.getloadavg()[0]:.1f}"
+    )
     return 0
 
 

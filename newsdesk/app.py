@@ -68,14 +68,6 @@ def build_indexing_app(settings: Settings) -> App:
     return App(settings.model_copy(update={"embed_threads": settings.index_threads}), indexing=True)
 
 
-def build_feed_index(settings: Settings) -> Index:
-    """The index a feed-polling thread writes through (inside `bot` or `chat`): the parts of
-    `index add`, with their own catalog connection and an embedder of `NEWSDESK_INDEX_THREADS`
-    threads (the thread lowers its own priority; the answering process keeps its own)."""
-    own = settings.model_copy(update={"embed_threads": settings.index_threads})
-    return App(own, indexing=True).index
-
-
 class App:
     """Lazily built parts for one process; each is created at most once."""
 

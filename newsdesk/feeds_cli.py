@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -17,7 +18,7 @@ from index.feeds.poll import PollResult
 from index.feeds.schedule import format_every, new_feed, parse_every, status
 from index.ingest.feeds import fetch_feed
 from index.ingest.load import is_url
-from index.models import Feed
+from index.models import Article, Feed
 from index.storage.catalog import Catalog
 from newsdesk.app import (
     App,
@@ -194,13 +195,17 @@ def _ahead(when: float, now: float) -> str:
 
 def watch(
     once: bool = typer.Option(False, "--once", help="Poll every due feed, then exit."),
+    report_new: bool = typer.Option(
+        False, "--report-new", hidden=True, help="Print the new articles' ids as JSON lines."
+    ),
 ) -> None:
     """Poll the watched feeds on their schedules and index new entries (for hosts that only
     index; `newsdesk bot` polls them itself). Exit code 1 with --once if a poll failed."""
     from newsdesk.watch import Watcher, limits
 
     app = _indexing_app()
-    watcher = Watcher(lambda: app.index, limits(app.settings), on_poll=_print_poll)
+    on_new = _report_new if report_new else None
+    watcher = Watcher(lambda: app.index, limits(app.settings), on_poll=_print_poll, on_new=on_new)
     if once:
         try:
             results = guarded(watcher.run_due)
@@ -217,6 +222,11 @@ def watch(
     count = len(guarded(app.index.catalog.feeds))
     err.print(f"watching {count} feed{'' if count == 1 else 's'}; Ctrl-C stops")
     watcher.run(stop)
+
+
+def _report_new(feed: Feed, new: tuple[Article, ...]) -> None:
+    """What a bot's `newsdesk.watch.poll_in_child` reads: one JSON line per poll that added."""
+    print(json.dumps({"feed_id": feed.feed_id, "new": [a.article_id for a in new]}), flush=True)
 
 
 def _print_poll(result: PollResult) -> None:

@@ -4,7 +4,6 @@ and alive through failures."""
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 import time
 from dataclasses import replace
@@ -16,7 +15,7 @@ from index.errors import StoreUnavailableError
 from index.feeds.schedule import new_feed
 from newsdesk.app import App, build_catalog
 from newsdesk.settings import Settings
-from newsdesk.watch import Watcher, limits, lower_thread_priority, watching
+from newsdesk.watch import Watcher, as_environment, limits, watching
 from tests.index import conftest as index_fixtures
 from tests.index.conftest import Server
 from tests.index.feeds.rss import entry, feed_route
@@ -100,24 +99,9 @@ def test_an_answering_process_keeps_its_event_loop_while_a_feed_is_indexed(
     assert worst < polled / 4, (worst, polled)
 
 
-def test_the_watcher_thread_alone_gives_up_cpu_priority() -> None:
-    seen: dict[str, int] = {}
-
-    def run() -> None:
-        lower_thread_priority(7)
-        seen["thread"] = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    assert seen["thread"] == max(7, before)
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
-
-
 def test_watching_can_be_turned_off(fast: Settings) -> None:
-    with watching(fast.model_copy(update={"watch_feeds": False})) as watcher:
-        assert watcher is None
+    with watching(fast.model_copy(update={"watch_feeds": False})):
+        pass
     assert not any(t.name == "newsdesk-feeds" for t in threading.enumerate())
 
 
@@ -151,3 +135,20 @@ def test_a_restarted_bot_resumes_the_schedule_without_duplicates(
         wait_for(lambda: polled() != first)
     assert App(fast).index.catalog.counts()[0] == 2  # polled again, nothing added twice
     assert catalog.feeds()[0].entries_added == 2
+
+
+def test_the_child_process_gets_the_same_settings(fast: Settings) -> None:
+    """`poll_in_child` hands its settings to `newsdesk watch --once` as the environment."""
+    given = fast.model_copy(
+        update={"discord_channels": [1, 2], "announce_channel": 5, "catalog_url": None}
+    )
+    env = as_environment(given)
+    rebuilt = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        **{
+            k.removeprefix("NEWSDESK_").lower(): v
+            for k, v in env.items()
+            if k.startswith("NEWSDESK_")
+        },
+    )
+    assert rebuilt == given.model_copy(update={"data_dir": given.data_dir.resolve()})
