@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence train-reader reader-questions bench-index bench-answer bench-scale bench-extract bench-summary captures clean
+.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence train-reader reader-questions bench-index bench-answer bench-scale bench-extract bench-summary bench-feeds captures clean
 
 $(BIN)/newsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,9 @@ bench-extract: setup ## extraction vs bare trafilatura on real pages (dev; SPLIT
 
 bench-summary: setup ## key-fact coverage and compression of summaries (lead-3, old, model, extractive)
 	$(BIN)/python bench/summary_bench.py --split test
+
+bench-feeds: setup ## a feed poll: new entries, a 304, an unchanged feed re-sent in full
+	nice -n 10 $(BIN)/python bench/feed_bench.py
 
 captures: setup ## PNGs of an answer, a refusal and a summary in Discord's layout and the terminal
 	$(BIN)/python docs/captures/make.py

@@ -18,6 +18,15 @@ class SourceError(NewsdeskError):
         self.reason = reason
 
 
+class ThrottledError(SourceError):
+    """The server asked us to come back later (HTTP 429 or 503); `retry_after` is its
+    Retry-After header as sent (seconds or an HTTP date), "" when it sent none."""
+
+    def __init__(self, source: str, reason: str, retry_after: str = "") -> None:
+        super().__init__(source, reason)
+        self.retry_after = retry_after
+
+
 class EmbedderMismatchError(NewsdeskError):
     """The index was built by another embedder than the one configured now."""
 

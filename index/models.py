@@ -103,3 +103,31 @@ class IndexStats:
     embedder: str
     collection: str
     disk_bytes: int
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A watched RSS/Atom feed: where it is, how often to poll it, and how its polls went.
+
+    Times are Unix seconds. `failures` counts consecutive failed polls (0 after a success or a
+    304); `entries_added` counts every entry its polls added to the index."""
+
+    feed_id: str
+    url: str
+    every: float  # seconds between polls when all is well
+    added_at: float
+    announce_channel: int | None = None  # Discord channel for its new articles (None: default)
+    etag: str | None = None
+    last_modified: str | None = None
+    next_poll: float = 0.0  # 0: due at once
+    last_poll: float | None = None
+    last_success: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+    failures: int = 0
+    entries_added: int = 0
+
+
+def feed_id(url: str) -> str:
+    """A watched feed's id: 8 hex digits of the sha256 of its URL (short enough to type)."""
+    return hashlib.sha256(url.encode()).hexdigest()[:8]

@@ -24,6 +24,7 @@ from index.storage.store import ChunkStore
 from newsdesk.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.announce import Announcer
     from bot.desk import Desk
     from bot.engine.model import ChatModel
     from bot.transports.discord.client import Connection
@@ -187,4 +188,16 @@ def build_bot_config(settings: Settings) -> BotConfig:
         cooldown_seconds=settings.cooldown_seconds,
         history_turns=settings.history_turns,
         max_question_chars=settings.max_question_chars,
+    )
+
+
+def build_announcer(settings: Settings) -> Announcer:
+    """Where and how often the bot announces new feed articles (a feed's channel, else
+    NEWSDESK_ANNOUNCE_CHANNEL; neither: none are announced)."""
+    from bot.announce import Announcer
+
+    return Announcer(
+        settings.announce_channel,
+        interval=settings.announce_interval,
+        max_each=settings.announce_max_each,
     )

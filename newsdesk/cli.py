@@ -14,6 +14,7 @@ from bot.types import Answer, QuestionError
 from newsdesk.app import App, build_searching_app, configure_logging
 from newsdesk.console import GuardedGroup, err, fail, guarded, load_settings, print_json
 from newsdesk.evaluate import EvalQuestion
+from newsdesk.feeds_cli import feeds_app, watch
 from newsdesk.index_cli import index_app
 
 app = typer.Typer(
@@ -23,6 +24,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(index_app, name="index")
+app.add_typer(feeds_app, name="feeds")
+app.command("watch")(watch)
 
 
 def _app() -> App:
@@ -85,20 +88,22 @@ def summarise(
 def chat() -> None:
     """Talk to Newsdesk in the terminal, exactly as on Discord (no token needed)."""
     from bot.transports.terminal import run_chat
+    from newsdesk.watch import watching
 
     application = _app()
     guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
-    code = guarded(
-        lambda: asyncio.run(
-            run_chat(
-                application.desk,
-                stdin=sys.stdin,
-                stdout=sys.stdout,
-                history_turns=application.settings.history_turns,
-                max_question_chars=application.settings.max_question_chars,
+    with watching(application.settings):  # watched feeds keep indexing while you chat
+        code = guarded(
+            lambda: asyncio.run(
+                run_chat(
+                    application.desk,
+                    stdin=sys.stdin,
+                    stdout=sys.stdout,
+                    history_turns=application.settings.history_turns,
+                    max_question_chars=application.settings.max_question_chars,
+                )
             )
         )
-    )
     raise typer.Exit(code)
 
 
@@ -156,7 +161,8 @@ def bot(
 ) -> None:
     """Run the Discord bot (token from NEWSDESK_DISCORD_TOKEN)."""
     from bot.transports.discord.client import run_bot
-    from newsdesk.app import build_bot_config, build_connection
+    from newsdesk.app import build_announcer, build_bot_config, build_connection
+    from newsdesk.watch import watching
 
     application = _app()
     settings = application.settings
@@ -164,7 +170,12 @@ def bot(
         fail("NEWSDESK_DISCORD_TOKEN is not set; put the bot token in the environment or .env")
     guarded(application.index.quick_check)  # never serve a damaged index: say so and stop
     connection, config = build_connection(settings), build_bot_config(settings)
-    raise typer.Exit(run_bot(connection, config, application.desk, sync=sync, guild=guild))
+    announcer = build_announcer(settings)
+    with watching(settings, on_new=lambda feed, new: announcer.offer(feed.announce_channel, new)):
+        code = run_bot(
+            connection, config, application.desk, sync=sync, guild=guild, announcer=announcer
+        )
+    raise typer.Exit(code)
 
 
 def main() -> None:

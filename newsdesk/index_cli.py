@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any
@@ -147,7 +148,11 @@ def rebuild() -> None:
 @index_app.command("stats")
 def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """Show the size of the index and which embedder built it."""
-    s = guarded(lambda: _app().index.stats())
+    from newsdesk.feeds_cli import feed_health, feed_line, feeds_summary
+
+    index = _app().index
+    s = guarded(index.stats)
+    feeds = guarded(index.catalog.feeds)
     data: dict[str, object] = {
         "articles": s.articles,
         "chunks": s.chunks,
@@ -156,10 +161,14 @@ def stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> 
         "disk_bytes": s.disk_bytes,
     }
     if as_json:
-        print_json(data)
+        now = time.time()
+        print_json(data | {"feeds": [feed_health(f, now) for f in feeds]})
         return
-    for key, value in data.items():
+    for key, value in (data | {"feeds": feeds_summary(feeds)}).items():
         out.print(f"{key:>11}: {value}", highlight=False)
+    now = time.time()
+    for f in feeds:
+        out.print(f"{'':>13}{feed_line(f, now)}", highlight=False, markup=False)
 
 
 @index_app.command("search")

@@ -71,6 +71,26 @@ class Settings(BaseSettings):
         15.0, gt=0, le=300, description="Seconds before a URL or feed fetch gives up."
     )
 
+    # --- watched feeds -----------------------------------------------------------------------
+    watch_feeds: bool = Field(
+        True,
+        description="Poll the watched feeds (`newsdesk feeds add`) inside `newsdesk bot` and "
+        "`newsdesk chat`; turn off where another host runs `newsdesk watch`.",
+    )
+    feed_every: float = Field(
+        1800.0,
+        ge=60,
+        le=7 * 86400,
+        description="Seconds between polls of a feed added without --every (default 30 min).",
+    )
+    feed_max_backoff: float = Field(
+        86400.0,
+        ge=60,
+        le=7 * 86400,
+        description="Longest wait before polling a failing feed again (the wait doubles with "
+        "each failure in a row, up to this; a Retry-After may ask for longer).",
+    )
+
     # --- retrieval ---------------------------------------------------------------------------
     top_k: int = Field(3, ge=1, le=20, description="Passages given to the model per answer.")
     per_article_chunks: int = Field(
@@ -144,6 +164,27 @@ class Settings(BaseSettings):
     )
     history_turns: int = Field(
         3, ge=0, le=20, description="Earlier turns of a thread/reply chain used as context."
+    )
+
+    announce_channel: int | None = Field(
+        None,
+        ge=1,
+        description="Discord channel id where the bot posts new articles from watched feeds "
+        "(a feed's own --announce channel wins); empty = no announcements.",
+    )
+    announce_interval: float = Field(
+        30.0,
+        ge=0.1,
+        le=3600,
+        description="Seconds the bot collects new articles before posting them, and the least "
+        "time between two posts in one channel.",
+    )
+    announce_max_each: int = Field(
+        3,
+        ge=1,
+        le=10,
+        description="Up to this many new articles are posted one embed each; more at once "
+        "become one digest.",
     )
 
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(

@@ -138,6 +138,7 @@ class EmbedSpec:
     description: str = ""
     fields: tuple[tuple[str, str], ...] = ()
     footer: str = ""
+    url: str = ""  # the title's link (an http(s) URL or "")
 
     @property
     def size(self) -> int:
@@ -164,7 +165,7 @@ def fit_embed(spec: EmbedSpec) -> EmbedSpec:
             break
         fields.append((name, value))
         budget -= len(name) + len(value)
-    return EmbedSpec(title, description, tuple(fields), footer)
+    return EmbedSpec(title, description, tuple(fields), footer, member_link(spec.url) or "")
 
 
 def _fit_lines(text: str, limit: int) -> str:

@@ -29,6 +29,7 @@ body { margin: 0; background: #313338; color: #dbdee1; font: 16px/1.375 'gg sans
 .embed { margin-top: 6px; max-width: 520px; background: #2b2d31; border-left: 4px solid #5865f2;
   border-radius: 4px; padding: 8px 16px 12px 12px; }
 .embed .title { color: #f2f3f5; font-weight: 600; margin: 4px 0 6px; }
+.embed .title.link { color: #00a8fc; }
 .embed .desc { font-size: 14px; white-space: pre-wrap; }
 .embed .footer { font-size: 12px; color: #949ba4; margin-top: 8px; }
 a { color: #00a8fc; text-decoration: none; }
@@ -55,7 +56,8 @@ def markdown(text: str) -> str:
 def render_embed(embed: Json) -> str:
     parts = ['<div class="embed">']
     if embed.get("title"):
-        parts.append(f'<div class="title">{markdown(embed["title"])}</div>')
+        linked = " link" if embed.get("url") else ""  # a linked title is blue, as in Discord
+        parts.append(f'<div class="title{linked}">{markdown(embed["title"])}</div>')
     if embed.get("description"):
         parts.append(f'<div class="desc">{markdown(embed["description"])}</div>')
     for field in embed.get("fields") or []:

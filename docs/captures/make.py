@@ -1,13 +1,15 @@
 """Captures of what members see: one answer, one refusal and one summary, in Discord and the
-terminal, rendered to PNG with headless Chromium.
+terminal, and the announcement of new articles from a watched feed in Discord, rendered to PNG
+with headless Chromium.
 
     .venv/bin/python docs/captures/make.py          # writes docs/captures/*.png
 
 Everything is real except Discord's network: the bundled sample articles are indexed into a temp
 dir with the default embedder, the bundled model answers, the bot talks to the fake Discord server
 (`devtools/fake_discord`) on 127.0.0.1 and its messages and embeds are rendered to an HTML page in
-Discord's dark layout; the terminal captures are `newsdesk chat` run in tmux, the pane exported
-with rich. Needs `chromium` and `tmux` (Debian packages).
+Discord's dark layout (the announcement: a feed served on 127.0.0.1, polled by the bot's feed
+watcher, its new entries posted by the bot); the terminal captures are `newsdesk chat` run in
+tmux, the pane exported with rich. Needs `chromium` and `tmux` (Debian packages).
 """
 
 from __future__ import annotations
@@ -129,6 +131,113 @@ async def discord_pages(data_dir: Path) -> dict[str, str]:
     return pages
 
 
+FEED_ENTRIES = (  # invented stories, in the samples' fictional town
+    (
+        "urn:gazette:ferry",
+        "Harbourside ferry link approved",
+        "https://gazette.example/harbourside-ferry",
+        "Brackenford council approved a passenger ferry between Harbourside and Eastgate on "
+        "Thursday. The service will cost 12 million pounds and is due to sail in spring 2027. "
+        "Councillor Ruth Amis said the boats would carry 300 passengers an hour at peak times.",
+    ),
+    (
+        "urn:gazette:library",
+        "Lowick Green library opens on Sundays",
+        "https://gazette.example/lowick-sundays",
+        "Lowick Green library will open on Sundays from January, the first time in its history. "
+        "Volunteers from the Friends of Lowick Green will staff the desk from 10am to 4pm. "
+        "The trial runs for six months before the council reviews visitor numbers.",
+    ),
+)
+
+
+def feed_xml() -> bytes:
+    from xml.sax.saxutils import escape
+
+    items = "".join(
+        f"<item><guid>{guid}</guid><title>{escape(title)}</title><link>{link}</link>"
+        f"<pubDate>Sun, 06 Dec 2026 08:30:00 GMT</pubDate>"
+        f"<description>{escape(text)}</description></item>"
+        for guid, title, link, text in FEED_ENTRIES
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Brackenford Gazette</title>{items}</channel></rss>"
+    ).encode()
+
+
+def serve_feed() -> tuple[str, object]:
+    """The feed on a loopback port; returns its URL and the server (call `.shutdown()`)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    body = feed_xml()
+
+    class Feed(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{httpd.server_address[1]}/feed.xml", httpd
+
+
+async def announcement_page(data_dir: Path) -> str:
+    """The bot with its feed watcher: a watched feed's two new entries, as members see them."""
+    from bot.transports.discord.client import run_bot_async
+    from index.feeds.schedule import new_feed
+    from newsdesk.app import App, build_announcer, build_bot_config, build_catalog, build_connection
+    from newsdesk.settings import Settings
+    from newsdesk.watch import watching
+
+    fake = FakeDiscord()
+    await fake.start()
+    url, httpd = serve_feed()
+    settings = Settings(
+        data_dir=data_dir,
+        discord_token=fake.token,
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+        announce_channel=p.CHANNEL_ID,
+        announce_interval=1.0,
+    )
+    build_catalog(settings)[0].add_feed(new_feed(url, every=1800.0, now=time.time()))
+    announcer = build_announcer(settings)
+    task = asyncio.create_task(
+        run_bot_async(
+            build_connection(settings),
+            build_bot_config(settings),
+            App(settings).desk,
+            announcer=announcer,
+            guild_ready_timeout=0.05,
+        )
+    )
+    try:
+        await asyncio.wait_for(fake.ready.wait(), 60)
+        with watching(
+            settings, on_new=lambda feed, new: announcer.offer(feed.announce_channel, new)
+        ):
+            messages = await fake.wait_for(
+                lambda: (
+                    len(posts := [m for m in fake.channel_messages() if m["embeds"]]) == 2 and posts
+                ),
+                timeout=300,
+            )
+        return page([render_message(m) for m in messages])
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await fake.stop()
+        httpd.shutdown()  # type: ignore[attr-defined]
+
+
 def _ephemeral(text: str) -> dict[str, object]:
     return {"author": p.BOT_USER, "content": text, "embeds": []}
 
@@ -240,7 +349,9 @@ def screenshot(html: str, png: Path, width: int = 820) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("discord", "terminal"), help="one kind of capture")
+    parser.add_argument(
+        "--only", choices=("discord", "terminal", "announcement"), help="one kind of capture"
+    )
     only = parser.parse_args(argv).only
     for tool in ("chromium", "tmux"):
         if shutil.which(tool) is None:
@@ -250,11 +361,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="newsdesk-captures-") as tmp:
         data_dir = Path(tmp) / "data"
         index_samples(data_dir)
-        pages = asyncio.run(discord_pages(data_dir)) if only != "terminal" else {}
+        pages = asyncio.run(discord_pages(data_dir)) if only in (None, "discord") else {}
+        if only != "terminal":
+            pages["announcement"] = asyncio.run(announcement_page(data_dir))
         for name, html in pages.items():
             screenshot(html, OUT / f"discord-{name}.png")
             print(f"wrote {OUT / f'discord-{name}.png'}")
-        for name, _, _, line in CASES if only != "discord" else ():
+        for name, _, _, line in CASES if only in (None, "terminal") else ():
             screenshot(terminal_page(data_dir, line), OUT / f"terminal-{name}.png", width=980)
             print(f"wrote {OUT / f'terminal-{name}.png'}")
     return 0

@@ -13,12 +13,13 @@ import logging
 import socket
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from index.errors import SourceError
+from index.errors import SourceError, ThrottledError
 
 log = logging.getLogger(__name__)
 
@@ -37,22 +38,33 @@ class Fetched:
     content_type: str  # lower-cased media type without parameters, "" when absent
     charset: str | None
     body: bytes
+    status: int = 200  # 304 (empty body) when a conditional request found nothing new
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 def fetch(
-    url: str, *, max_bytes: int, timeout: float, client: httpx.Client | None = None
+    url: str,
+    *,
+    max_bytes: int,
+    timeout: float,
+    client: httpx.Client | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Fetched:
     """GET `url`, following redirects; bodies over `max_bytes` are refused while streaming, and
-    the whole fetch is abandoned `timeout` seconds after it started."""
+    the whole fetch is abandoned `timeout` seconds after it started.
+
+    `headers` are sent too (a feed poll's If-None-Match / If-Modified-Since: a 304 answer is a
+    `Fetched` with status 304 and no body). HTTP 429 and 503 raise `ThrottledError`."""
     deadline = _Deadline(time.monotonic() + timeout)
     timer = threading.Timer(timeout, deadline.expire)
     timer.daemon = True
     timer.start()
     try:
         if client is not None:
-            return _get(client, url, max_bytes=max_bytes, timeout=timeout, deadline=deadline)
+            return _get(client, url, max_bytes, timeout, deadline, headers or {})
         with httpx.Client(timeout=timeout, follow_redirects=True) as own:
-            return _get(own, url, max_bytes=max_bytes, timeout=timeout, deadline=deadline)
+            return _get(own, url, max_bytes, timeout, deadline, headers or {})
     except SourceError:
         raise
     except httpx.TimeoutException as exc:
@@ -110,9 +122,14 @@ class _Deadline:
 
 
 def _get(
-    client: httpx.Client, url: str, *, max_bytes: int, timeout: float, deadline: _Deadline
+    client: httpx.Client,
+    url: str,
+    max_bytes: int,
+    timeout: float,
+    deadline: _Deadline,
+    extra: Mapping[str, str],
 ) -> Fetched:
-    headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT}
+    headers = {"User-Agent": USER_AGENT, "Accept": _ACCEPT, **extra}
     with client.stream(
         "GET",
         url,
@@ -121,8 +138,15 @@ def _get(
         follow_redirects=True,
         extensions={"trace": deadline.trace},
     ) as resp:
+        if resp.status_code in (429, 503):
+            retry_after = resp.headers.get("retry-after", "").strip()
+            raise ThrottledError(url, _status_reason(resp), retry_after)
         if resp.status_code >= 400:
             raise SourceError(url, _status_reason(resp))
+        validators = (resp.headers.get("etag"), resp.headers.get("last-modified"))
+        if resp.status_code == 304:
+            log.debug("not modified url=%s", resp.url)
+            return Fetched(str(resp.url), "", None, b"", 304, *validators)
         declared = resp.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > max_bytes:
             limit = f"the limit is {max_bytes:,}"
@@ -144,7 +168,8 @@ def _get(
             len(body),
             media,
         )
-        return Fetched(str(resp.url), media.strip().lower(), resp.charset_encoding, bytes(body))
+        media = media.strip().lower()
+        return Fetched(str(resp.url), media, resp.charset_encoding, bytes(body), 200, *validators)
 
 
 def _status_reason(resp: httpx.Response) -> str:

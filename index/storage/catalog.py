@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol
 
-from index.models import Article, ArticleRecord, Chunk
+from index.models import Article, ArticleRecord, Chunk, Feed
 
 MAX_QUERY_TERMS = 32
 """A question's first this-many distinct content words make its lexical query."""
@@ -119,6 +119,24 @@ class Catalog(Protocol):
 
     def clear_pending(self, items: Iterable[tuple[str, str]]) -> None: ...
 
+    # --- watched feeds -------------------------------------------------------------------------
+    def feeds(self) -> list[Feed]:
+        """Every watched feed, oldest first."""
+        ...
+
+    def add_feed(self, feed: Feed) -> bool:
+        """Start watching `feed`; False (and nothing changed) if its id is already watched."""
+        ...
+
+    def update_feed(self, feed: Feed) -> bool:
+        """Replace a watched feed's settings and state; False if it is no longer watched (a
+        poll that ends after `remove_feed` does not bring the feed back)."""
+        ...
+
+    def remove_feed(self, feed_id: str) -> bool:
+        """Stop watching a feed (its indexed articles stay); False if it was not watched."""
+        ...
+
     # --- summary cache --------------------------------------------------------------------------
     def cached_summary(self, content_hash: str) -> tuple[str, bool] | None: ...
 
@@ -164,3 +182,20 @@ def visible(
     """`visible_chunks`' answer from rows of (chunk fields..., the article's committed hash)."""
     found = {(str(r[0]), str(r[-1])): Chunk(*r[:-1]) for r in rows}
     return {key: found[key] for key in wanted if key in found}
+
+
+FEED_COLUMNS = (
+    "feed_id, url, every, added_at, announce_channel, etag, last_modified, next_poll, "
+    "last_poll, last_success, last_error, last_error_at, failures, entries_added"
+)
+"""The `feeds` table's columns, in `Feed`'s field order (both catalogs use it)."""
+
+
+def feed_row(feed: Feed) -> tuple[Any, ...]:
+    """A feed as the row both catalogs store, in `FEED_COLUMNS` order."""
+    return tuple(getattr(feed, name) for name in FEED_COLUMNS.split(", "))
+
+
+def feed_of(row: Sequence[Any]) -> Feed:
+    """The `Feed` a stored row describes."""
+    return Feed(*row)

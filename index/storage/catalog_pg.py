@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from index.errors import NewsdeskError
-from index.models import Article, ArticleRecord, Chunk
-from index.storage.catalog import query_terms, visible
+from index.models import Article, ArticleRecord, Chunk, Feed
+from index.storage.catalog import FEED_COLUMNS, feed_of, feed_row, query_terms, visible
 from index.storage.pg import safe_url, unavailable
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,12 @@ _TABLES = (
         content_hash TEXT NOT NULL, PRIMARY KEY (article_id, content_hash))""",
     """CREATE TABLE IF NOT EXISTS summaries (content_hash TEXT PRIMARY KEY,
         summary TEXT NOT NULL, grounded BOOLEAN NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS feeds (feed_id TEXT PRIMARY KEY, url TEXT NOT NULL UNIQUE,
+        every DOUBLE PRECISION NOT NULL, added_at DOUBLE PRECISION NOT NULL,
+        announce_channel BIGINT, etag TEXT, last_modified TEXT,
+        next_poll DOUBLE PRECISION NOT NULL, last_poll DOUBLE PRECISION,
+        last_success DOUBLE PRECISION, last_error TEXT, last_error_at DOUBLE PRECISION,
+        failures INTEGER NOT NULL, entries_added INTEGER NOT NULL)""",
 )
 _RECORD = (
     "article_id, title, source, url, site, byline, published, content_hash, chunks, indexed_at"
@@ -366,6 +372,35 @@ class PostgresCatalog:
                 "DELETE FROM pending WHERE article_id = %s AND content_hash = %s", list(items)
             )
 
+    # --- watched feeds -------------------------------------------------------------------------
+    @_online
+    def feeds(self) -> list[Feed]:
+        rows = self._rows(f'SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, url COLLATE "C"')
+        return [feed_of(row) for row in rows]
+
+    @_online
+    def add_feed(self, feed: Feed) -> bool:
+        marks = ", ".join(["%s"] * len(feed_row(feed)))
+        cursor = self._execute(
+            f"INSERT INTO feeds ({FEED_COLUMNS}) VALUES ({marks}) ON CONFLICT DO NOTHING",
+            [_no_nul(v) for v in feed_row(feed)],
+        )
+        return bool(cursor.rowcount > 0)
+
+    @_online
+    def update_feed(self, feed: Feed) -> bool:
+        names = FEED_COLUMNS.split(", ")
+        cursor = self._execute(
+            f"UPDATE feeds SET {', '.join(f'{n} = %s' for n in names[1:])} WHERE feed_id = %s",
+            [*(_no_nul(v) for v in feed_row(feed)[1:]), feed.feed_id],
+        )
+        return bool(cursor.rowcount > 0)
+
+    @_online
+    def remove_feed(self, feed_id: str) -> bool:
+        cursor = self._execute("DELETE FROM feeds WHERE feed_id = %s", (feed_id,))
+        return bool(cursor.rowcount > 0)
+
     # --- summary cache -------------------------------------------------------------------------
     @_online
     def cached_summary(self, content_hash: str) -> tuple[str, bool] | None:
@@ -419,7 +454,7 @@ class PostgresCatalog:
     def disk_bytes(self) -> int:
         rows = self._rows(
             "SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
-            "WHERE c.relname IN ('meta', 'articles', 'chunks', 'pending', 'summaries') "
+            "WHERE c.relname IN ('meta', 'articles', 'chunks', 'pending', 'summaries', 'feeds') "
             "AND c.relnamespace = current_schema()::regnamespace"
         )
         return int(rows[0][0])

@@ -22,8 +22,8 @@ from typing import Any
 import Stemmer  # PyStemmer
 
 from index.errors import NewsdeskError
-from index.models import Article, ArticleRecord, Chunk
-from index.storage.catalog import query_terms, visible
+from index.models import Article, ArticleRecord, Chunk, Feed
+from index.storage.catalog import FEED_COLUMNS, feed_of, feed_row, query_terms, visible
 from index.storage.sqlite_db import open_db
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS pending (article_id TEXT NOT NULL, content_hash TEXT 
     PRIMARY KEY (article_id, content_hash));
 CREATE TABLE IF NOT EXISTS summaries (content_hash TEXT PRIMARY KEY, summary TEXT NOT NULL,
     grounded INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS feeds (feed_id TEXT PRIMARY KEY, url TEXT NOT NULL UNIQUE,
+    every REAL NOT NULL, added_at REAL NOT NULL, announce_channel INTEGER, etag TEXT,
+    last_modified TEXT, next_poll REAL NOT NULL, last_poll REAL, last_success REAL,
+    last_error TEXT, last_error_at REAL, failures INTEGER NOT NULL,
+    entries_added INTEGER NOT NULL);
 """
 # Version 2's chunks: an explicit integer key (VACUUM keeps it, the FTS rows point at it) and the
 # article's title, which the lexical index covers too. One statement each: run in a transaction.
@@ -320,6 +325,39 @@ class SqliteCatalog:
     def clear_pending(self, items: Iterable[tuple[str, str]]) -> None:
         self._db.executemany(
             "DELETE FROM pending WHERE article_id = ? AND content_hash = ?", list(items)
+        )
+
+    # --- watched feeds -------------------------------------------------------------------------
+    def feeds(self) -> list[Feed]:
+        if self.read_only and not self._has_table("feeds"):
+            return []  # a read-only catalog from before feeds: it watches none
+        rows = self._db.execute(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, url")
+        return [feed_of(row) for row in rows.fetchall()]
+
+    def add_feed(self, feed: Feed) -> bool:
+        marks = ",".join("?" * len(feed_row(feed)))
+        cursor = self._db.execute(
+            f"INSERT OR IGNORE INTO feeds ({FEED_COLUMNS}) VALUES ({marks})", feed_row(feed)
+        )
+        return cursor.rowcount > 0
+
+    def update_feed(self, feed: Feed) -> bool:
+        names = FEED_COLUMNS.split(", ")
+        cursor = self._db.execute(
+            f"UPDATE feeds SET {', '.join(f'{n} = ?' for n in names[1:])} WHERE feed_id = ?",
+            (*feed_row(feed)[1:], feed.feed_id),
+        )
+        return cursor.rowcount > 0
+
+    def remove_feed(self, feed_id: str) -> bool:
+        cursor = self._db.execute("DELETE FROM feeds WHERE feed_id = ?", (feed_id,))
+        return cursor.rowcount > 0
+
+    def _has_table(self, name: str) -> bool:
+        return bool(
+            self._db.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+            ).fetchone()
         )
 
     # --- summary cache -------------------------------------------------------------------------

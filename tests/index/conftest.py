@@ -35,6 +35,7 @@ class Server:
     base: str
     routes: dict[str, Route]
     user_agents: list[str]
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)  # (path, headers)
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -48,11 +49,18 @@ def _handler(server: Server) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             server.user_agents.append(self.headers.get("User-Agent", ""))
+            server.requests.append((self.path, dict(self.headers.items())))
             route = server.routes.get(self.path.split("?")[0])
             if route is None:
                 self.send_error(404, "Not Found")
                 return
             time.sleep(route.delay)
+            etag = route.headers.get("ETag")
+            if route.status == 200 and etag and self.headers.get("If-None-Match") == etag:
+                self.send_response(304)  # a conditional GET of an unchanged body
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
             self.send_response(route.status)
             self.send_header("Content-Type", route.content_type)
             for name, value in route.headers.items():

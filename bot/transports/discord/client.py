@@ -19,6 +19,7 @@ import discord
 import yarl
 from discord import app_commands
 
+from bot.announce import Announcer
 from bot.desk import DeskAPI
 from bot.transports.discord.handlers import Handlers, add_commands
 from bot.transports.discord.rules import BotConfig
@@ -52,6 +53,7 @@ class NewsdeskClient(discord.Client):
         message_content: bool = True,
         sync: bool = False,
         guild: int | None = None,
+        announcer: Announcer | None = None,
         **options: Any,
     ) -> None:
         # The bot never joins voice: skip discord.py's warnings about missing voice libraries.
@@ -66,11 +68,22 @@ class NewsdeskClient(discord.Client):
         self.handlers = Handlers(self, desk, config)
         self.sync_commands = sync
         self.sync_guild = guild
+        self.announcer = announcer
+        self._announcing: asyncio.Task[None] | None = None
         add_commands(self.tree, self.handlers)
 
     async def setup_hook(self) -> None:
         if self.sync_commands:
             await sync_commands(self.tree, self.sync_guild)
+        if self.announcer is not None:
+            from bot.transports.discord.announce import announce_forever
+
+            self._announcing = asyncio.create_task(announce_forever(self, self.announcer))
+
+    async def close(self) -> None:
+        if self._announcing is not None:
+            self._announcing.cancel()
+        await super().close()
 
     async def on_ready(self) -> None:
         guilds = len(self.guilds)
@@ -117,6 +130,7 @@ async def run_bot_async(
     sync: bool = False,
     guild: int | None = None,
     stderr: TextIO | None = None,
+    announcer: Announcer | None = None,
     **client_options: Any,
 ) -> int:
     """Run until closed (SIGINT/SIGTERM); 0 on a clean stop, 1 with one clear line on failure."""
@@ -129,7 +143,13 @@ async def run_bot_async(
     await describe_desk(desk)
     for message_content in (True, False):
         client = NewsdeskClient(
-            desk, config, message_content=message_content, sync=sync, guild=guild, **client_options
+            desk,
+            config,
+            message_content=message_content,
+            sync=sync,
+            guild=guild,
+            announcer=announcer,
+            **client_options,
         )
         try:
             return await _run_client(client, token, connection.gateway_url)
@@ -199,11 +219,20 @@ def run_bot(
     sync: bool = False,
     guild: int | None = None,
     stderr: TextIO | None = None,
+    announcer: Announcer | None = None,
 ) -> int:
     """The `newsdesk bot` command: run the bot until interrupted; the exit code."""
     try:
         return asyncio.run(
-            run_bot_async(connection, config, desk, sync=sync, guild=guild, stderr=stderr)
+            run_bot_async(
+                connection,
+                config,
+                desk,
+                sync=sync,
+                guild=guild,
+                stderr=stderr,
+                announcer=announcer,
+            )
         )
     except KeyboardInterrupt:
         return 0

@@ -31,7 +31,9 @@ EDIT_INTERVAL = 1.0
 def to_embed(spec: EmbedSpec | None) -> discord.Embed | None:
     if spec is None:
         return None
-    embed = discord.Embed(title=spec.title, description=spec.description or None)
+    embed = discord.Embed(
+        title=spec.title, description=spec.description or None, url=spec.url or None
+    )
     for name, value in spec.fields:
         embed.add_field(name=name, value=value, inline=False)
     if spec.footer:

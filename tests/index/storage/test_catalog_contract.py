@@ -7,11 +7,12 @@ connection to one fresh, empty catalog (each call: another connection to the sam
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from index.models import Chunk
+from index.models import Chunk, Feed, feed_id
 from index.storage.catalog import Catalog, query_terms
 from index.storage.catalog_sqlite import SqliteCatalog
 from tests.index.catalog_data import CAFE, FLOOD, TRAM, article, ids, put
@@ -233,3 +234,43 @@ def test_query_terms_keeps_only_plain_distinct_content_words() -> None:
     ]
     assert query_terms("snake_case x2") == ["snake", "case", "x2"]
     assert len(query_terms(" ".join(f"w{i}" for i in range(100)))) == 32
+
+
+def _feed(url: str, **state: object) -> Feed:
+    return replace(Feed(feed_id(url), url, every=1800.0, added_at=1000.0), **state)  # type: ignore[arg-type]
+
+
+def test_watched_feeds_are_added_once_listed_oldest_first_and_removed(catalog: Catalog) -> None:
+    first, second = _feed("https://a.example/feed"), _feed("https://b.example/rss", added_at=2000.0)
+    assert catalog.feeds() == []
+    assert catalog.add_feed(second) and catalog.add_feed(first)
+    assert not catalog.add_feed(replace(first, every=60.0))  # already watched: unchanged
+    assert catalog.feeds() == [first, second]
+    assert catalog.remove_feed(first.feed_id)
+    assert not catalog.remove_feed(first.feed_id)
+    assert catalog.feeds() == [second]
+
+
+def test_a_feeds_state_round_trips_and_an_update_never_brings_it_back(
+    open_catalog: Opener,
+) -> None:
+    catalog, other = open_catalog(), open_catalog()
+    feed = _feed("https://a.example/feed", announce_channel=2**62)  # a Discord id needs 64 bits
+    catalog.add_feed(feed)
+    polled = replace(
+        feed,
+        etag='W/"abc"',
+        last_modified="Sun, 06 Dec 2026 10:00:00 GMT",
+        next_poll=5000.5,
+        last_poll=3200.25,
+        last_success=3200.25,
+        last_error="HTTP 503 Service Unavailable",
+        last_error_at=3100.0,
+        failures=2,
+        entries_added=17,
+    )
+    assert catalog.update_feed(polled)
+    assert other.feeds() == [polled]  # another connection (process) sees the poll's state
+    assert other.remove_feed(feed.feed_id)
+    assert not catalog.update_feed(replace(polled, failures=0))  # removed meanwhile: stays gone
+    assert catalog.feeds() == []
