@@ -153,7 +153,7 @@ def verify(
         and support(text, cited_texts) >= MIN_SUPPORT
         and not echoes(text, numbered)
         and anchored(text, [c.text for c in ranked[:SHOWN]])
-        and states_fact(text, question, [c.text for c in ranked[:1]])
+        and states_fact(text, question, [c.text for c in ranked[:SHOWN]])
         and all(about(question, t) for t in cited_texts)
     ):
         return Answer(question, text, True, cited, numbered.sources, mode="model")
