@@ -20,7 +20,7 @@ from index.chunk import sentence_spans
 MAX_BULLETS = 5
 MIN_BULLETS = 3
 MIN_WORDS = 3  # a bullet with fewer content words says nothing checkable ("- Sport")
-DUPLICATE = 0.7  # a bullet whose terms are this much already said is dropped
+DUPLICATE = 0.6  # a bullet whose terms are this much already said is dropped
 MAX_BULLET_CHARS = 300  # a longer quoted sentence is left out: it is not a short key fact
 
 _CITED = re.compile(r"\s*\[\d{1,2}(?:\s*,\s*\d{1,2})*\]")
@@ -81,17 +81,19 @@ def closest_sentence(bullet: str, sentences: Sequence[str]) -> str | None:
     return best
 
 
-def checked_bullets(raw: str, article: str) -> tuple[list[Bullet], int, int]:
+def checked_bullets(raw: str, article: str, title: str = "") -> tuple[list[Bullet], int, int]:
     """The bullets to show for a model reply about `article`, and how many of the model's
     bullets were read and how many passed the check.
 
     Each model bullet is kept if `verified`, else replaced by its `closest_sentence`, quoted;
-    near-repeats are dropped; at most `MAX_BULLETS`. With fewer than `MIN_BULLETS`, the article's
-    leading sentences fill up (quoted).
+    near-repeats and copies of the `title` (shown beside the summary already) are dropped; at
+    most `MAX_BULLETS`. With fewer than `MIN_BULLETS`, the article's leading sentences fill
+    up (quoted).
     """
     sentences = article_sentences(article)
     shown: list[Bullet] = []
     said: set[str] = set()
+    headline = _terms(title)
     read = passed = 0
     for text in parse_bullets(raw):
         if len(shown) == MAX_BULLETS:
@@ -100,7 +102,7 @@ def checked_bullets(raw: str, article: str) -> tuple[list[Bullet], int, int]:
         ok = verified(text, article)
         passed += ok
         bullet = Bullet(text, quoted=False) if ok else _quote(closest_sentence(text, sentences))
-        if bullet is not None and _adds(bullet.text, said):
+        if bullet is not None and _adds(bullet.text, said) and not _terms(text) <= headline:
             shown.append(bullet)
             said |= _terms(bullet.text)
     for sentence in sentences:

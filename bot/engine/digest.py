@@ -47,9 +47,7 @@ class Fact:
 
 
 class Digester:
-    def __init__(
-        self, catalog: Catalog, retriever: Retriever, summariser: Summariser
-    ) -> None:
+    def __init__(self, catalog: Catalog, retriever: Retriever, summariser: Summariser) -> None:
         self._catalog = catalog
         self._retriever = retriever
         self._summariser = summariser
@@ -128,7 +126,7 @@ def merge_facts(bullets: Sequence[Sequence[Bullet]], texts: Sequence[str]) -> li
 
 
 def disagreements(facts: Sequence[Fact], texts: Sequence[str]) -> list[str]:
-    """"Sources differ" lines: two facts about the same thing whose amounts or shares differ,
+    """ "Sources differ" lines: two facts about the same thing whose amounts or shares differ,
     each from articles that do not state the other's figure."""
     lines = []
     for i, a in enumerate(facts):

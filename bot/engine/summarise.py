@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 PROMPT_OVERHEAD = 120
 SummaryMode = Literal["auto", "extractive", "model"]
 CACHE_VERSION = "v3"
-BULLET_TOKENS = 160  # five short bullets; the answer budget (`max_tokens`) caps it further
+BULLET_TOKENS = 128  # five short bullets; the answer budget (`max_tokens`) caps it further
 # Models whose own summaries cover fewer key facts than the lead (bench/summary_bench.py): in
 # "auto" mode they do not write summaries. A substring of the model's name, lower case.
 EXTRACTIVE_MODELS = ("smollm2-135m",)
@@ -143,7 +143,9 @@ class Summariser:
             except NewsdeskError:
                 log.warning("summary model failed article_id=%s", article.article_id)
                 raw = ""
-            bullets, read, passed = checked_bullets(raw, article.text) if raw else ([], 0, 0)
+            bullets, read, passed = (
+                checked_bullets(raw, article.text, article.title) if raw else ([], 0, 0)
+            )
             if read:
                 return Written(render_bullets(bullets), tuple(bullets), read, passed)
             log.info("summary fallback article_id=%s", article.article_id)

@@ -162,7 +162,9 @@ async def test_contract_a_topic_is_a_digest_citing_its_sources(any_desk: DeskAPI
     digest = await any_desk.summarise("tram line Eastgate")  # names no title exactly
     assert digest.article_id == "" and digest.title == "tram line Eastgate"
     assert "Tram line approved" in [s.title for s in digest.sources]
-    cited = {int(n) for n in re.findall(r"\d+", " ".join(re.findall(r"\[[\d, ]+\]", digest.summary)))}
+    cited = {
+        int(n) for n in re.findall(r"\d+", " ".join(re.findall(r"\[[\d, ]+\]", digest.summary)))
+    }
     assert cited and cited <= {s.n for s in digest.sources}
 
 
