@@ -85,7 +85,7 @@ class Digester:
         """The most relevant articles for `topic`, near-copies skipped, numbered order."""
         found: list[Article] = []
         seen: set[str] = set()
-        for hit in self._retriever.search(topic):
+        for hit in self._retriever.search(topic, k=2 * MAX_ARTICLES):
             record = hit.article
             if record.article_id in seen or record.content_hash in seen:
                 continue
