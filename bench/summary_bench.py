@@ -72,22 +72,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("dev", "test", "all"), default="test")
     parser.add_argument("--data-dir", type=Path, default=Path("/tmp/newsdesk-bench-val"))
     parser.add_argument("--no-digests", action="store_true", help="skip the topic digests")
+    parser.add_argument("--limit", type=int, default=0, help="only the first N articles/topics")
+    parser.add_argument(
+        "--mode", choices=("model", "extractive"), default="model", help="how bullets are made"
+    )
     args = parser.parse_args(argv)
     settings = Settings(data_dir=args.data_dir)
     app = App(settings)
     with tempfile.TemporaryDirectory() as cache_dir:
         cache = SqliteCatalog(Path(cache_dir) / "cache.sqlite3")  # a fresh summary cache
         summariser = Summariser(
-            cache, lambda: app.model, max_tokens=settings.max_tokens, mode="model"
+            cache, lambda: app.model, max_tokens=settings.max_tokens, mode=args.mode
         )
         singles = run_articles(args, summariser)
         digests = None if args.no_digests else run_digests(args, app, summariser)
-    report(args, singles, digests, app.model.name)
+    report(args, singles, digests, app.model.name if args.mode == "model" else "none")
     return 0
 
 
 def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, Any]:
     items = [i for i in load_facts(args.facts) if args.split in ("all", i.split)]
+    items = items[: args.limit or None]
     corpora = {file: articles_of(file) for file in {i.file for i in items}}
     scores: dict[str, list[tuple[float, float]]] = {name: [] for name in NAMES}
     cold: list[float] = []
@@ -114,7 +119,12 @@ def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, 
         }
         for name, text in outputs.items():
             scores[name].append((coverage(item.facts, text), compression(text, article.text)))
-        print(f"row {item.row} ({item.split}) {cold[-1]:.1f} s\n{bullets}\n", file=sys.stderr)
+        print(
+            f"row {item.row} ({item.split}) {cold[-1]:.1f} s, CPU {cpu_seconds[-1]:.1f} s"
+            f"\n{bullets}\n",
+            file=sys.stderr,
+            flush=True,
+        )
     return {
         "articles": len(items),
         "facts": sum(len(i.facts) for i in items),
@@ -138,6 +148,7 @@ def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, 
 
 def run_digests(args: argparse.Namespace, app: App, summariser: Summariser) -> dict[str, Any]:
     topics = [t for t in load_topics(args.topics) if args.split in ("all", t.split)]
+    topics = topics[: args.limit or None]
     files = {t.file for t in topics}
     if app.index.stats().articles == 0:
         print(f"indexing {', '.join(files)} into {args.data_dir}", file=sys.stderr)
@@ -201,13 +212,15 @@ def report(
             f" {digests['stated_and_cited']:.3f}, article recall {digests['article_recall']:.3f},"
             f" p50 {digests['seconds_p50']:.1f} s (article summaries cached across topics)"
         )
-    data = {"split": args.split, "model": model, "single": singles, "digests": digests}
+    data = {"split": args.split, "mode": args.mode, "model": model}
+    data |= {"single": singles, "digests": digests}
     data["machine"] = machine()
-    print(f"wrote {write_json('summary.json', data)}")
-    plot(singles["rows"], args.split)
+    name = "summary" if args.mode == "model" else f"summary-{args.mode}"
+    print(f"wrote {write_json(f'{name}.json', data)}")
+    plot(singles["rows"], args.split, name)
 
 
-def plot(rows: dict[str, dict[str, float]], split: str) -> None:
+def plot(rows: dict[str, dict[str, float]], split: str, out: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -228,7 +241,7 @@ def plot(rows: dict[str, dict[str, float]], split: str) -> None:
     ax.set_ylim(0, 1)
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    path = results_path("summary.png")
+    path = results_path(f"{out}.png")
     fig.savefig(path, dpi=120)
     print(f"wrote {path}")
 
