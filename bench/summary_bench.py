@@ -120,7 +120,8 @@ def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, 
         for name, text in outputs.items():
             scores[name].append((coverage(item.facts, text), compression(text, article.text)))
         print(
-            f"row {item.row} ({item.split}) {cold[-1]:.1f} s, CPU {cpu_seconds[-1]:.1f} s"
+            f"row {item.row} ({item.split}) {cold[-1]:.1f} s, CPU {cpu_seconds[-1]:.1f} s,"
+            f" passed {written.passed}/{written.read}"
             f"\n{bullets}\n",
             file=sys.stderr,
             flush=True,

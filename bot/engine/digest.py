@@ -75,9 +75,10 @@ class Digester:
         texts = [a.text for a in articles]
         facts = merge_facts(bullets, texts)
         text = render_digest(facts, disagreements(facts, texts))
-        sources = tuple(
+        sources = tuple(  # the articles the digest cites, as an answer lists its sources
             Source(n, a.article_id, defuse(a.title), a.source, a.url, 0.0, "", a.site, a.published)
             for n, a in enumerate(articles, 1)
+            if re.search(rf"[\[ ]{n}[,\]]", text)
         )
         return Summary("", defuse(topic), "", None, text, True, sources=sources)
 
@@ -106,11 +107,13 @@ def merge_facts(bullets: Sequence[Sequence[Bullet]], texts: Sequence[str]) -> li
 
     Bullets are taken article by article; one that an earlier fact already says (the same
     numbers, `SAME_FACT` of its words) only adds its article to that fact's citations. Facts
-    stated by more articles come first, then in article order; at most `MAX_FACTS`.
+    stated by more articles come first, then each article's first fact, then each one's second,
+    and so on, so every article is heard; at most `MAX_FACTS`.
     """
     facts: list[Fact] = []
+    rank: list[int] = []  # the fact's place among its first article's bullets
     for n, article_bullets in enumerate(bullets, 1):
-        for bullet in article_bullets:
+        for place, bullet in enumerate(article_bullets):
             same = next((i for i, f in enumerate(facts) if _same_fact(bullet.text, f.text)), None)
             if same is not None:
                 old = facts[same]
@@ -121,7 +124,10 @@ def merge_facts(bullets: Sequence[Sequence[Bullet]], texts: Sequence[str]) -> li
                 m for m, text in enumerate(texts, 1) if m == n or verified(bullet.text, text)
             )
             facts.append(Fact(bullet.text, bullet.quoted, cited))
-    order = sorted(range(len(facts)), key=lambda i: (-len(facts[i].cited), facts[i].cited[0], i))
+            rank.append(place)
+    order = sorted(
+        range(len(facts)), key=lambda i: (-len(facts[i].cited), rank[i], facts[i].cited[0])
+    )
     return [facts[i] for i in order[:MAX_FACTS]]
 
 

@@ -80,3 +80,12 @@ def test_the_digest_is_one_line_a_fact_then_the_disagreements() -> None:
 def test_a_long_digest_fits_one_discord_message() -> None:
     facts = [Fact(f"Fact number {i} " + "word " * 40, False, (1,)) for i in range(10)]
     assert len(render_digest(facts, [])) <= 1800
+
+
+def test_every_article_is_heard_before_any_gives_a_second_fact() -> None:
+    bullets = [
+        [model("Malcolm Glazer raised his stake to 70%"), model("The club's board said hostile")],
+        [model("Fans protested outside Old Trafford on Sunday")],
+    ]
+    facts = merge_facts(bullets, [GLAZER_A, GLAZER_B])
+    assert [f.cited for f in facts] == [(1,), (2,), (1,)]
