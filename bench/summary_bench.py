@@ -161,12 +161,15 @@ def run_digests(args: argparse.Namespace, app: App, summariser: Summariser) -> d
     cited: list[float] = []
     seconds: list[float] = []
     found_rows: list[float] = []
+    citations = [0, 0]  # on lines stating a fact: citations of an article that states it, all
     for topic in topics:
         started = time.perf_counter()
         digest = digester.digest(topic.topic)
         seconds.append(time.perf_counter() - started)
         row_of = {s.n: rows_by_id.get(s.article_id, -1) for s in digest.sources}
-        s, c = digest_coverage(topic.facts, digest.summary, row_of)
+        s, c, (right, total) = digest_coverage(topic.facts, digest.summary, row_of)
+        citations[0] += right
+        citations[1] += total
         stated.append(s)
         cited.append(c)
         wanted = {r for _, rows in topic.facts for r in rows}
@@ -178,6 +181,7 @@ def run_digests(args: argparse.Namespace, app: App, summariser: Summariser) -> d
         "stated": statistics.mean(stated),
         "stated_and_cited": statistics.mean(cited),
         "article_recall": statistics.mean(found_rows),
+        "citation_precision": citations[0] / max(citations[1], 1),
         "seconds_p50": statistics.median(seconds),
     }
 
@@ -210,7 +214,9 @@ def report(
         print(
             f"topic digests ({digests['topics']} topics, {digests['facts']} facts): stated"
             f" {digests['stated']:.3f}, stated and cited to an article that states it"
-            f" {digests['stated_and_cited']:.3f}, article recall {digests['article_recall']:.3f},"
+            f" {digests['stated_and_cited']:.3f}, citations on those lines that point at an article"
+            f" stating the fact {digests['citation_precision']:.3f}, article recall"
+            f" {digests['article_recall']:.3f},"
             f" p50 {digests['seconds_p50']:.1f} s (article summaries cached across topics)"
         )
     data = {"split": args.split, "mode": args.mode, "model": model}

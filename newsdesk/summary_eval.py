@@ -126,11 +126,12 @@ CITED = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 
 def digest_coverage(
     facts: Sequence[tuple[str, Sequence[int]]], digest: str, row_of: dict[int, int]
-) -> tuple[float, float]:
-    """(stated, cited): the share of `facts` that a digest line states, and the share that a
-    line states while citing (by source number, `row_of` maps it to a row) an article that
-    states the fact."""
-    stated = cited = 0
+) -> tuple[float, float, tuple[int, int]]:
+    """(stated, cited, (right, all)): the share of `facts` that a digest line states; the share
+    that a line states while citing (by source number, `row_of` maps it to a row) an article
+    that states the fact; and of the citations on lines stating a fact, how many point at an
+    article that states it."""
+    stated = cited = right = total = 0
     for fact, rows in facts:
         hit = hit_cited = False
         for line in digest.splitlines():
@@ -139,9 +140,11 @@ def digest_coverage(
             hit = True
             numbers_cited = {int(n) for m in CITED.finditer(line) for n in m.group(1).split(",")}
             hit_cited |= any(row_of.get(n) in rows for n in numbers_cited)
+            right += sum(row_of.get(n) in rows for n in numbers_cited)
+            total += len(numbers_cited)
         stated += hit
         cited += hit_cited
-    return stated / len(facts), cited / len(facts)
+    return stated / len(facts), cited / len(facts), (right, total)
 
 
 def coverage(facts: Sequence[str], summary: str) -> float:
