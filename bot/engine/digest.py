@@ -74,11 +74,12 @@ class Digester:
         if not articles:
             raise ArticleNotFoundError(topic)
         bullets = []
-        for n, article in enumerate(articles, 1):
-            if on_text is not None:  # progress: the drafts are not shown, the digest is
-                on_text(f"(article {n} of {len(articles)})")
-            text = self._summariser.cached_text(article)
+        done = ""  # progress: the drafts so far, counted (never shown) as one growing text
+        for article in articles:
+            relay = None if on_text is None else _after(done, on_text)
+            text = self._summariser.cached_text(article, relay)
             bullets.append(read_rendered(text))
+            done = f"{done}\n{text}"
         texts = [a.text for a in articles]
         facts = merge_facts(bullets, texts)
         text = render_digest(facts, disagreements(facts, texts))
@@ -176,6 +177,10 @@ def render_digest(facts: Sequence[Fact], differ: Sequence[str]) -> str:
             break
         out.append(line)
     return "\n".join(out)
+
+
+def _after(done: str, on_text: TextCallback) -> TextCallback:
+    return lambda text: on_text(f"{done}\n{text}")
 
 
 def _cite(cited: Sequence[int]) -> str:

@@ -172,3 +172,26 @@ async def test_contract_summaries_name_their_article(any_desk: DeskAPI) -> None:
     tram = await any_desk.find_article("tram line approved")
     summary = await any_desk.summarise(tram.article_id)
     assert (summary.article_id, summary.title) == (tram.article_id, "Tram line approved")
+
+
+async def test_a_digest_numbers_dated_articles_newest_first(app: App) -> None:
+    older = Article(
+        article_id="old",
+        title="Tram fares set",
+        text="Tram fares on the Eastgate line will be £1.90. The tram opens in June.",
+        source="a",
+        published="2025-03-01",
+    )
+    newer = Article(
+        article_id="new",
+        title="Tram fares rise",
+        text="Tram fares on the Eastgate line will rise to £2.10. The tram is busy.",
+        source="b",
+        published="2025-09-01",
+    )
+    app.index.add([older, newer])
+    model = ScriptedModel(name="SmolLM2-135M")
+    desk = build_desk(app.settings, app.index, app.retriever, lambda: model)
+    digest = await desk.digest("Eastgate tram fares")
+    assert [s.article_id for s in digest.sources] == ["new", "old"]
+    assert "“Tram fares on the Eastgate line will rise to £2.10.” [1]" in digest.summary
