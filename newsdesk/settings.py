@@ -112,7 +112,7 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(500, ge=20, le=4000, description="Longest question accepted.")
     summary_mode: Literal["auto", "extractive", "model"] = Field(
-        "auto",
+        "extractive",
         description="Summaries: bullets written by the model and checked (model), the article's "
         "lead sentences (extractive), or model unless it is the bundled 135M model (auto).",
     )

@@ -43,10 +43,24 @@ def model_mode(app: App) -> Settings:
     return app.settings.model_copy(update={"summary_mode": "model"})
 
 
+def auto_mode(app: App) -> Settings:
+    return app.settings.model_copy(update={"summary_mode": "auto"})
+
+
+async def test_by_default_summaries_quote_the_lead_and_never_call_the_model(indexed: App) -> None:
+    """The default (`extractive`): on the key-fact benchmark the lead covers more than the
+    0.5B model's bullets (bench/summary_bench.py)."""
+    model = ScriptedModel(["- Invented."])
+    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    summary = await desk.summarise("Valley floods")
+    assert summary.summary.startswith("Heavy rain flooded the valley. [1]")
+    assert summary.grounded and not model.calls
+
+
 async def test_with_the_bundled_135m_model_summaries_quote_the_lead(indexed: App) -> None:
     """`auto` (the default): the tiny model's summaries cover less than the lead; not asked."""
     model = ScriptedModel(["- Invented."], name="SmolLM2-135M-Instruct.Q4_1.gguf")
-    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    desk = build_desk(auto_mode(indexed), indexed.index, indexed.retriever, lambda: model)
     summary = await desk.summarise("Valley floods")
     assert summary.summary.startswith("Heavy rain flooded the valley. [1]")
     assert summary.grounded and not model.calls
@@ -62,7 +76,7 @@ async def test_with_another_model_summaries_are_its_checked_bullets(indexed: App
             "- Mayor Ada Lovel said it links Eastgate to the station"
         ]
     )
-    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    desk = build_desk(auto_mode(indexed), indexed.index, indexed.retriever, lambda: model)
     summary = await desk.summarise("Tram line approved")
     assert summary.summary.splitlines() == [
         "- The council approved a new tram line on Tuesday [1]",
