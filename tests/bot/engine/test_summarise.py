@@ -92,3 +92,23 @@ def test_auto_mode_leaves_summaries_to_the_lead_only_with_the_135m_model(
     model = ScriptedModel(name=name)
     summariser = Summariser(None, lambda: model, max_tokens=200)  # type: ignore[arg-type]
     assert summariser.effective_mode() == mode
+
+
+@pytest.mark.slow
+def test_the_real_model_summary_is_bullets_each_verified_or_quoted() -> None:
+    """The real twin of the scripted-model tests: whatever the bundled model writes, every
+    bullet shown is either its checked words or a sentence of the article, cited [1]."""
+    from bot.engine.bullets import read_rendered, verified
+    from bot.engine.model import LlamaCppModel, default_model_path
+    from bot.engine.summarise import Summariser
+    from index.models import Article
+
+    model = LlamaCppModel(default_model_path(), n_ctx=2048, threads=1, temperature=0.0, seed=0)
+    summariser = Summariser(None, lambda: model, max_tokens=200, mode="model")  # type: ignore[arg-type]
+    article = Article(article_id="a", title="Bakery reopens", text=ARTICLE, source="s")
+    written = summariser.write(article)
+    lines = written.text.splitlines()
+    assert 3 <= len(lines) <= 5
+    assert all(line.startswith("- ") and line.endswith(" [1]") for line in lines)
+    for bullet in read_rendered(written.text):
+        assert bullet.text in ARTICLE if bullet.quoted else verified(bullet.text, ARTICLE)
