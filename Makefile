@@ -73,7 +73,7 @@ bench-scale: setup ## search at ~6k and ~60k chunks: cold start, p50/p95, stall 
 bench-extract: setup ## extraction vs bare trafilatura on real pages (dev; SPLIT=test for held-out)
 	$(BIN)/python bench/extract_bench.py --split $(or $(SPLIT),dev)
 
-bench-summary: setup ## key-fact coverage and compression of summaries (lead-3, old, model, extractive)
+bench-summary: setup ## summaries and topic digests vs hand-written key facts (lead-3, extractive, bullets)
 	$(BIN)/python bench/summary_bench.py --split test
 
 bench-feeds: setup ## a feed poll: new entries, a 304, an unchanged feed re-sent in full

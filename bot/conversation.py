@@ -75,7 +75,10 @@ def answer_outcome(answer: Answer) -> Outcome:
 
 
 def summary_outcome(summary: Summary) -> Outcome:
-    """A `Summary` as shown, its article as the one source."""
+    """A `Summary` as shown, its article as the one source; a digest with its sources."""
+    warnings = () if summary.grounded else (UNGROUNDED_WARNING,)
+    if summary.sources:
+        return Outcome(summary.summary, sources=summary.sources, warnings=warnings)
     source = Source(
         n=1,
         article_id=summary.article_id,
@@ -87,7 +90,6 @@ def summary_outcome(summary: Summary) -> Outcome:
         site=summary.site,
         published=summary.published,
     )
-    warnings = () if summary.grounded else (UNGROUNDED_WARNING,)
     return Outcome(summary.summary, sources=(source,), warnings=warnings)
 
 

@@ -17,7 +17,7 @@ from index.models import ArticleRecord
 
 if TYPE_CHECKING:
     from bot.engine.answer import AnswerService
-    from bot.engine.summarise import Summariser
+    from bot.engine.digest import Digester
     from bot.worker import Worker
     from index.indexer import Index
 
@@ -65,7 +65,7 @@ class Desk:
         self,
         index: Index,
         answers: AnswerService,
-        summaries: Summariser,
+        summaries: Digester,
         worker: Worker,
         model_name: Callable[[], str],
     ) -> None:
@@ -95,6 +95,16 @@ class Desk:
     ) -> Summary:
         relay = _on_loop(on_text)
         return await self._worker.run(lambda: self._summaries.summarise(article, relay), on_queued)
+
+    async def digest(
+        self,
+        topic: str,
+        on_text: TokenCallback | None = None,
+        on_queued: QueuedCallback | None = None,
+    ) -> Summary:
+        """The digest of `topic` even when it names one article (`newsdesk summarise --topic`)."""
+        relay = _on_loop(on_text)
+        return await self._worker.run(lambda: self._summaries.digest(topic, relay), on_queued)
 
     async def find_article(self, query: str) -> ArticleRecord:
         records = await asyncio.to_thread(self._index.catalog.records)

@@ -47,7 +47,11 @@ class Answer:
 
 @dataclass(frozen=True)
 class Summary:
-    """A summary of one article; `source` is admin-only, as in `Source`."""
+    """A summary of one article; `source` is admin-only, as in `Source`.
+
+    A topic digest is a `Summary` too: `article_id` and `source` are empty, `title` is the topic,
+    `summary` cites its `sources` by number ("[1, 3]").
+    """
 
     article_id: str
     title: str
@@ -57,6 +61,7 @@ class Summary:
     grounded: bool
     site: str | None = None
     published: str | None = None
+    sources: tuple[Source, ...] = ()
 
 
 @dataclass(frozen=True)

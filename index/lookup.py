@@ -8,13 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 
 from index.errors import ArticleNotFoundError, EmptyIndexError
 from index.models import Article, ArticleRecord
 from index.storage.catalog import Catalog
 
 MIN_TITLE_SCORE = 60
+# `named_article`: a title matched this closely (typos, a few words missing) names its article,
+# if no other title comes within `NAMED_MARGIN` of it.
+NAMED_TITLE_SCORE = 90
+NAMED_MARGIN = 5
 
 
 def best_match(query: str, records: Sequence[ArticleRecord]) -> ArticleRecord:
@@ -30,6 +34,36 @@ def best_match(query: str, records: Sequence[ArticleRecord]) -> ArticleRecord:
     if match is None:
         raise ArticleNotFoundError(query)
     return next(r for r in records if r.article_id == match[2])
+
+
+def named_article(query: str, records: Sequence[ArticleRecord]) -> ArticleRecord | None:
+    """The one article `query` names for sure, or None when it names none or several (a topic).
+
+    Its id; else the one title holding the whole query (case and spacing aside); else a title
+    the query matches with a fuzzy score of at least `NAMED_TITLE_SCORE`, `NAMED_MARGIN` ahead of
+    the next. "Millrace Bridge" names the Millrace Bridge story; "Glazer Manchester United",
+    which several titles share words with, names none.
+    """
+    query = query.strip()
+    wanted = utils.default_process(query)
+    if not wanted:
+        return None
+    for record in records:
+        if record.article_id == query:
+            return record
+    holding = [r for r in records if wanted in utils.default_process(r.title)]
+    if holding:
+        exact = [r for r in holding if utils.default_process(r.title) == wanted]
+        return holding[0] if len(holding) == 1 else (exact[0] if len(exact) == 1 else None)
+    titles = {r.article_id: r.title for r in records}
+    best = process.extract(
+        query, titles, scorer=fuzz.WRatio, processor=utils.default_process, limit=2
+    )
+    if not best or best[0][1] < NAMED_TITLE_SCORE:
+        return None
+    if len(best) > 1 and best[0][1] - best[1][1] < NAMED_MARGIN:
+        return None
+    return next(r for r in records if r.article_id == best[0][2])
 
 
 def matching_titles(

@@ -158,6 +158,7 @@ def build_desk(
     """The async front over the engine: answers, summaries, the worker queue."""
     from bot.desk import Desk
     from bot.engine.answer import AnswerService
+    from bot.engine.digest import Digester
     from bot.engine.evidence import Evidence, Weights
     from bot.engine.summarise import Summariser
     from bot.worker import Worker
@@ -168,7 +169,8 @@ def build_desk(
     summaries = Summariser(
         index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
     )
-    return Desk(index, answers, summaries, Worker(settings.queue_size), lambda: model().name)
+    digests = Digester(index.catalog, retriever, summaries)
+    return Desk(index, answers, digests, Worker(settings.queue_size), lambda: model().name)
 
 
 def build_connection(settings: Settings) -> Connection:

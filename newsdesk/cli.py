@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from bot.conversation import check_question
-from bot.types import Answer, QuestionError
+from bot.types import Answer, QuestionError, Summary
 from newsdesk.app import App, build_searching_app, configure_logging
 from newsdesk.console import GuardedGroup, err, fail, guarded, load_settings, print_json
 from newsdesk.evaluate import EvalQuestion
@@ -71,17 +71,47 @@ def ask(
 
 @app.command()
 def summarise(
-    article: str = typer.Argument(..., help="An article id or (part of) its title."),
+    article: str = typer.Argument(
+        "", help="An article id, (part of) its title, or a topic to digest from several articles."
+    ),
+    topic: str = typer.Option(
+        "", "--topic", help="Digest what the most relevant articles say about TOPIC."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Summarise one indexed article."""
+    """Summarise one indexed article, or digest a topic from the most relevant articles."""
+    if bool(article.strip()) == bool(topic.strip()):
+        fail("give an ARTICLE (id or title) or --topic TEXT, not both or neither")
     desk = _app().desk
-    summary = guarded(lambda: asyncio.run(desk.summarise(article)))
+    if topic.strip():
+        summary = guarded(lambda: asyncio.run(desk.digest(topic.strip())))
+    else:
+        summary = guarded(lambda: asyncio.run(desk.summarise(article)))
     if as_json:
-        keys = ("article_id", "title", "source", "summary", "grounded")
-        print_json({k: asdict(summary)[k] for k in keys})
+        print_json(summary_json(summary))
         return
-    print(f"{summary.title}\n\n{summary.summary}\n\n— {summary.url or summary.source}")
+    print(f"{summary.title}\n\n{summary.summary}\n")
+    if summary.sources:
+        for s in summary.sources:
+            print(f"[{s.n}] {s.title} — {s.url or s.source}")
+    else:
+        print(f"— {summary.url or summary.source}")
+
+
+def summary_json(summary: Summary) -> dict[str, object]:
+    """`summarise --json`: the article's fields; a digest (empty `article_id`) adds `sources`."""
+    data = asdict(summary)
+    out: dict[str, object] = {
+        k: data[k] for k in ("article_id", "title", "source", "summary", "grounded")
+    }
+    if summary.sources or not summary.article_id:
+        out["article_id"] = summary.article_id or None
+        out["source"] = summary.source or None
+        out["sources"] = [
+            {"n": s.n, "article_id": s.article_id, "title": s.title, "url": s.url}
+            for s in summary.sources
+        ]
+    return out
 
 
 @app.command()

@@ -142,9 +142,10 @@ class Settings(BaseSettings):
         8, ge=1, le=1000, description="Questions waiting for the model before 'busy'."
     )
     max_question_chars: int = Field(500, ge=20, le=4000, description="Longest question accepted.")
-    summary_mode: Literal["extractive", "model"] = Field(
+    summary_mode: Literal["auto", "extractive", "model"] = Field(
         "extractive",
-        description="Summaries: the article's lead sentences, cited; or written by the model.",
+        description="Summaries: bullets written by the model and checked (model), the article's "
+        "lead sentences (extractive), or model unless it is the bundled 135M model (auto).",
     )
 
     # --- discord -----------------------------------------------------------------------------

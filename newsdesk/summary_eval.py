@@ -78,8 +78,73 @@ def fact_covered(fact: str, sentences: Sequence[str]) -> bool:
 
 
 def summary_sentences(summary: str) -> list[str]:
-    text = strip_citations(summary)
-    return [text[start:end] for start, end in sentence_spans(text)]
+    """The sentences of a summary; each line (a bullet) is split on its own."""
+    found = []
+    for line in summary.splitlines():
+        text = strip_citations(line.strip().lstrip("-*• ").strip()).strip("“”")
+        found += [text[start:end] for start, end in sentence_spans(text)]
+    return found
+
+
+@dataclass(frozen=True)
+class TopicFacts:
+    """A topic-digest question: the topic, and facts each with the rows of the articles (of
+    `file`) that state it."""
+
+    id: str
+    topic: str
+    file: str
+    split: str
+    facts: tuple[tuple[str, tuple[int, ...]], ...]
+
+
+def load_topics(path: Path) -> list[TopicFacts]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise FactsFileError(f"{path}: cannot read ({exc.strerror})") from exc
+    items = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            facts = tuple((str(f["fact"]), tuple(int(r) for r in f["rows"])) for f in data["facts"])
+            item = TopicFacts(
+                str(data["id"]), str(data["topic"]), str(data["file"]), str(data["split"]), facts
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise FactsFileError(f"{path}:{number}: not a topic record ({exc})") from exc
+        if item.split not in ("dev", "test") or not item.facts:
+            raise FactsFileError(f"{path}:{number}: split must be dev or test, facts non-empty")
+        items.append(item)
+    return items
+
+
+CITED = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def digest_coverage(
+    facts: Sequence[tuple[str, Sequence[int]]], digest: str, row_of: dict[int, int]
+) -> tuple[float, float, tuple[int, int]]:
+    """(stated, cited, (right, all)): the share of `facts` that a digest line states; the share
+    that a line states while citing (by source number, `row_of` maps it to a row) an article
+    that states the fact; and of the citations on lines stating a fact, how many point at an
+    article that states it."""
+    stated = cited = right = total = 0
+    for fact, rows in facts:
+        hit = hit_cited = False
+        for line in digest.splitlines():
+            if not fact_covered(fact, summary_sentences(line)):
+                continue
+            hit = True
+            numbers_cited = {int(n) for m in CITED.finditer(line) for n in m.group(1).split(",")}
+            hit_cited |= any(row_of.get(n) in rows for n in numbers_cited)
+            right += sum(row_of.get(n) in rows for n in numbers_cited)
+            total += len(numbers_cited)
+        stated += hit
+        cited += hit_cited
+    return stated / len(facts), cited / len(facts), (right, total)
 
 
 def coverage(facts: Sequence[str], summary: str) -> float:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 CLEAR_LINE = "\x1b[2K"
 
 HELP = """Ask a question about the indexed news, or:
-  /summarise ARTICLE   summarise one article (its id or title)
+  /summarise TEXT      summarise an article (its id or title), or digest a topic
   /articles            the most recently indexed articles
   /about               the model, embedder and index size
   /reset               forget the conversation so far

@@ -1,8 +1,9 @@
-"""Captures of what members see: one answer, one refusal and one summary, in Discord and the
-terminal, and the announcement of new articles from a watched feed in Discord, rendered to PNG
-with headless Chromium.
+"""Captures of what members see: one answer, one refusal, one summary and one topic digest, in
+Discord and the terminal, and the announcement of new articles from a watched feed in Discord,
+rendered to PNG with headless Chromium.
 
-    .venv/bin/python docs/captures/make.py          # writes docs/captures/*.png
+    .venv/bin/python docs/captures/make.py                              # writes docs/captures/*.png
+    .venv/bin/python docs/captures/make.py --only discord --case digest  # just one of them
 
 Everything is real except Discord's network: the bundled sample articles are indexed into a temp
 dir with the default embedder, the bundled model answers, the bot talks to the fake Discord server
@@ -52,6 +53,12 @@ CASES = (  # (name, Discord slash command, its options, the same in `newsdesk ch
         [{"name": "article", "type": 3, "value": "Millrace Bridge"}],
         "/summarise Millrace Bridge",
     ),
+    (
+        "digest",
+        "summarise",
+        [{"name": "article", "type": 3, "value": "Brackenford council transport"}],
+        "/summarise Brackenford council transport",
+    ),
 )
 BUSY_PREFIXES = ("🔎", "⏳", "✍")
 
@@ -83,7 +90,7 @@ async def settled(fake: FakeDiscord, message_id: int, quiet: float = 1.5) -> Non
     raise TimeoutError(f"message {message_id} never settled")
 
 
-async def discord_pages(data_dir: Path) -> dict[str, str]:
+async def discord_pages(data_dir: Path, cases: tuple[str, ...]) -> dict[str, str]:
     from bot.transports.discord.client import run_bot_async
     from newsdesk.app import App, build_bot_config, build_connection
     from newsdesk.settings import Settings
@@ -111,6 +118,8 @@ async def discord_pages(data_dir: Path) -> dict[str, str]:
         await asyncio.wait_for(fake.ready.wait(), 60)
         await asyncio.sleep(0.3)
         for name, command, options, _ in CASES:
+            if name not in cases:
+                continue
             state = await fake.slash(command, options)
             await fake.wait_for(lambda s=state: s.original, timeout=30)
             assert state.original is not None
@@ -352,7 +361,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only", choices=("discord", "terminal", "announcement"), help="one kind of capture"
     )
-    only = parser.parse_args(argv).only
+    parser.add_argument(
+        "--case", action="append", choices=[c[0] for c in CASES], help="only these (repeatable)"
+    )
+    args = parser.parse_args(argv)
+    only, cases = args.only, tuple(args.case or [c[0] for c in CASES])
     for tool in ("chromium", "tmux"):
         if shutil.which(tool) is None:
             print(f"error: {tool} is not installed (apt-get install -y {tool})", file=sys.stderr)
@@ -361,13 +374,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="newsdesk-captures-") as tmp:
         data_dir = Path(tmp) / "data"
         index_samples(data_dir)
-        pages = asyncio.run(discord_pages(data_dir)) if only in (None, "discord") else {}
-        if only != "terminal":
+        pages = asyncio.run(discord_pages(data_dir, cases)) if only in (None, "discord") else {}
+        if only in (None, "announcement"):
             pages["announcement"] = asyncio.run(announcement_page(data_dir))
         for name, html in pages.items():
             screenshot(html, OUT / f"discord-{name}.png")
             print(f"wrote {OUT / f'discord-{name}.png'}")
         for name, _, _, line in CASES if only in (None, "terminal") else ():
+            if name not in cases:
+                continue
             screenshot(terminal_page(data_dir, line), OUT / f"terminal-{name}.png", width=980)
             print(f"wrote {OUT / f'terminal-{name}.png'}")
     return 0

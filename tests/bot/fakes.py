@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from bot.desk import QueuedCallback, TokenCallback
 from bot.types import Answer, Source, Summary, Turn
 from index.errors import ArticleNotFoundError
-from index.lookup import best_match, matching_titles
+from index.lookup import best_match, matching_titles, named_article
 from index.models import ArticleRecord
 
 
@@ -143,17 +143,38 @@ class FakeDesk:
         on_text: TokenCallback | None = None,
         on_queued: QueuedCallback | None = None,
     ) -> Summary:
+        """The named article's summary (the real rule, `named_article`), else a topic digest."""
         self.calls.append(Call("summarise", (article,)))
-        match = [a for a in self.articles if article in (a.article_id, a.title)]
-        if not match:
-            raise ArticleNotFoundError(article)
+        named = named_article(article, self._by_recency())
+        if named is None:
+            return await self._digest(article, on_text, on_queued)
         reply = self.replies.popleft() if self.replies else None
         if isinstance(reply, BaseException):
             raise reply
-        text = reply.summary if isinstance(reply, Summary) else f"A summary of {match[0].title}."
+        text = reply.summary if isinstance(reply, Summary) else f"A summary of {named.title}."
         await self._produce(text, on_text, on_queued)
-        a = match[0]
+        a = named
         return Summary(a.article_id, a.title, a.source, a.url, text, grounded=True)
+
+    async def _digest(
+        self, topic: str, on_text: TokenCallback | None, on_queued: QueuedCallback | None
+    ) -> Summary:
+        """A stand-in for retrieval: the articles whose title shares a word with `topic`, one
+        bullet each, and a bullet citing them all."""
+        words = set(topic.lower().split())
+        found = [a for a in self._by_recency() if words & set(a.title.lower().split())][:5]
+        if not found:
+            raise ArticleNotFoundError(topic)
+        sources = tuple(
+            Source(n, a.article_id, a.title, a.source, a.url, 1.0, "", a.site, a.published)
+            for n, a in enumerate(found, 1)
+        )
+        lines = [f"- {s.title} is reported [{s.n}]" for s in sources]
+        if len(sources) > 1:
+            lines.insert(0, f"- {topic} is in the news [{', '.join(str(s.n) for s in sources)}]")
+        text = "\n".join(lines)
+        await self._produce(text, on_text, on_queued)
+        return Summary("", topic, "", None, text, grounded=True, sources=sources)
 
     async def find_article(self, query: str) -> ArticleRecord:
         self.calls.append(Call("find_article", (query,)))

@@ -4,6 +4,7 @@ that the real `Desk` and the `FakeDesk` both pass."""
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 
 import pytest
@@ -42,28 +43,72 @@ def model_mode(app: App) -> Settings:
     return app.settings.model_copy(update={"summary_mode": "model"})
 
 
-async def test_summaries_quote_the_lead_and_never_call_the_model_by_default(indexed: App) -> None:
-    model = ScriptedModel(["Invented."])
+def auto_mode(app: App) -> Settings:
+    return app.settings.model_copy(update={"summary_mode": "auto"})
+
+
+async def test_by_default_summaries_quote_the_lead_and_never_call_the_model(indexed: App) -> None:
+    """The default (`extractive`): on the key-fact benchmark the lead covers more than the
+    0.5B model's bullets (bench/summary_bench.py)."""
+    model = ScriptedModel(["- Invented."])
     desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
     summary = await desk.summarise("Valley floods")
     assert summary.summary.startswith("Heavy rain flooded the valley. [1]")
     assert summary.grounded and not model.calls
 
 
+async def test_with_the_bundled_135m_model_summaries_quote_the_lead(indexed: App) -> None:
+    """`auto` (the default): the tiny model's summaries cover less than the lead; not asked."""
+    model = ScriptedModel(["- Invented."], name="SmolLM2-135M-Instruct.Q4_1.gguf")
+    desk = build_desk(auto_mode(indexed), indexed.index, indexed.retriever, lambda: model)
+    summary = await desk.summarise("Valley floods")
+    assert summary.summary.startswith("Heavy rain flooded the valley. [1]")
+    assert summary.grounded and not model.calls
+
+
+async def test_with_another_model_summaries_are_its_checked_bullets(indexed: App) -> None:
+    """`auto` with any other model: its bullets, each checked and cited; one that fails is
+    replaced by the article sentence it draws on, quoted."""
+    model = ScriptedModel(
+        [
+            "- The council approved a new tram line on Tuesday\n"
+            "- The line will cost 250 million pounds\n"  # not what the article says
+            "- Mayor Ada Lovel said it links Eastgate to the station"
+        ]
+    )
+    desk = build_desk(auto_mode(indexed), indexed.index, indexed.retriever, lambda: model)
+    summary = await desk.summarise("Tram line approved")
+    assert summary.summary.splitlines() == [
+        "- The council approved a new tram line on Tuesday [1]",
+        "- “It will cost 182 million pounds and open in 2025.” [1]",
+        "- Mayor Ada Lovel said it links Eastgate to the station [1]",
+    ]
+    assert summary.grounded and len(model.calls) == 1
+
+
 async def test_summaries_are_cached_by_content_hash_and_mode(indexed: App) -> None:
-    model = ScriptedModel(["The football club won promotion after a 3-1 win."])
+    model = ScriptedModel(["- The football club won promotion after a 3-1 win"])
     desk = build_desk(model_mode(indexed), indexed.index, indexed.retriever, lambda: model)
     first = await desk.summarise("Rovers promoted")
     again = await desk.summarise("rovers promotd")  # fuzzy title
     assert first == again
-    assert first.grounded and first.summary.startswith("The football club")
+    assert first.grounded and first.summary.startswith("- The football club won promotion")
     assert len(model.calls) == 1
-    extractive = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
-    assert (await extractive.summarise("Rovers promoted")).summary != first.summary
+    extractive = indexed.settings.model_copy(update={"summary_mode": "extractive"})
+    other = build_desk(extractive, indexed.index, indexed.retriever, lambda: model)
+    assert (await other.summarise("Rovers promoted")).summary != first.summary
 
 
-async def test_an_invented_model_summary_falls_back_to_the_extractive_one(indexed: App) -> None:
+async def test_an_invented_model_summary_falls_back_to_article_sentences(indexed: App) -> None:
     model = ScriptedModel(["Indonesia won the 2022 World Cup."])
+    desk = build_desk(model_mode(indexed), indexed.index, indexed.retriever, lambda: model)
+    summary = await desk.summarise("Valley floods")
+    assert "Indonesia" not in summary.summary
+    assert summary.summary.splitlines()[0] == "- “Heavy rain flooded the valley.” [1]"
+
+
+async def test_no_model_output_is_the_lead(indexed: App) -> None:
+    model = ScriptedModel([""])
     desk = build_desk(model_mode(indexed), indexed.index, indexed.retriever, lambda: model)
     summary = await desk.summarise("Valley floods")
     assert summary.summary.startswith("Heavy rain flooded the valley. [1]")
@@ -72,13 +117,24 @@ async def test_an_invented_model_summary_falls_back_to_the_extractive_one(indexe
 async def test_long_articles_are_summarised_map_reduce(app: App) -> None:
     text = " ".join(f"Paragraph {i} says the tram carried riders." for i in range(400))
     app.index.add([Article(article_id="long", title="Long tram story", text=text, source="s")])
-    model = ScriptedModel(["Part."] * 20 + ["The tram carried riders."])
+    model = ScriptedModel(["- The tram carried riders."] * 40)
     model.n_ctx = 600
     desk = build_desk(model_mode(app), app.index, app.retriever, lambda: model)
     summary = await desk.summarise("long")
     assert len(model.calls) > 2
-    assert "summaries of consecutive parts" in model.calls[-1][1]["content"]
-    assert summary.summary
+    assert "bullet points from consecutive parts" in model.calls[-1][1]["content"]
+    assert summary.summary.startswith("- The tram carried riders. [1]")
+
+
+async def test_a_topic_is_digested_from_several_articles(indexed: App) -> None:
+    """A text naming no one article is a topic: the relevant articles' bullets, each cited to
+    every article that states it."""
+    model = ScriptedModel(name="SmolLM2-135M")  # extractive bullets: no model call
+    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, lambda: model)
+    digest = await desk.summarise("rain flooded valley river Millbrook")
+    assert digest.article_id == "" and digest.sources
+    assert digest.sources[0].title == "Valley floods"
+    assert "- “Heavy rain flooded the valley.” [1]" in digest.summary.splitlines()
 
 
 async def test_an_unknown_article_is_a_clear_error(indexed: App) -> None:
@@ -116,7 +172,40 @@ async def test_contract_articles_are_named_by_id_or_fuzzy_title(any_desk: DeskAP
     assert len(await any_desk.recent(2)) == 2
 
 
+async def test_contract_a_topic_is_a_digest_citing_its_sources(any_desk: DeskAPI) -> None:
+    digest = await any_desk.summarise("tram line Eastgate")  # names no title exactly
+    assert digest.article_id == "" and digest.title == "tram line Eastgate"
+    assert "Tram line approved" in [s.title for s in digest.sources]
+    cited = {
+        int(n) for n in re.findall(r"\d+", " ".join(re.findall(r"\[[\d, ]+\]", digest.summary)))
+    }
+    assert cited and cited <= {s.n for s in digest.sources}
+
+
 async def test_contract_summaries_name_their_article(any_desk: DeskAPI) -> None:
     tram = await any_desk.find_article("tram line approved")
     summary = await any_desk.summarise(tram.article_id)
     assert (summary.article_id, summary.title) == (tram.article_id, "Tram line approved")
+
+
+async def test_a_digest_numbers_dated_articles_newest_first(app: App) -> None:
+    older = Article(
+        article_id="old",
+        title="Tram fares set",
+        text="Tram fares on the Eastgate line will be £1.90. The tram opens in June.",
+        source="a",
+        published="2025-03-01",
+    )
+    newer = Article(
+        article_id="new",
+        title="Tram fares rise",
+        text="Tram fares on the Eastgate line will rise to £2.10. The tram is busy.",
+        source="b",
+        published="2025-09-01",
+    )
+    app.index.add([older, newer])
+    model = ScriptedModel(name="SmolLM2-135M")
+    desk = build_desk(app.settings, app.index, app.retriever, lambda: model)
+    digest = await desk.digest("Eastgate tram fares")
+    assert [s.article_id for s in digest.sources] == ["new", "old"]
+    assert "“Tram fares on the Eastgate line will rise to £2.10.” [1]" in digest.summary

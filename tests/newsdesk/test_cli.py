@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -217,3 +218,43 @@ def test_a_too_long_eval_question_is_one_clear_line_before_any_is_asked(
     code, _, err = run(runner, "eval", str(bad), "--json")
     assert code == 1 and "'long'" in err and "the limit is 500" in err
     assert "Traceback" not in err
+
+
+def test_summarise_json_of_an_article_keeps_its_contract(runner: CliRunner) -> None:
+    assert run(runner, "index", "add", str(SAMPLES))[0] == 0
+    code, out, err = run(runner, "summarise", "Millrace Bridge", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) == {"article_id", "title", "source", "summary", "grounded"}
+    assert data["title"].startswith("Millrace Bridge") and "[1]" in data["summary"]
+
+
+def test_summarise_topic_json_cites_its_sources_by_number(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSDESK_MIN_RELEVANCE", "0.05")  # the hashing embedder's scores are low
+    assert run(runner, "index", "add", str(SAMPLES))[0] == 0
+    code, out, err = run(runner, "summarise", "--topic", "tram line Eastgate", "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) == {"article_id", "title", "source", "summary", "grounded", "sources"}
+    assert data["article_id"] is None and data["title"] == "tram line Eastgate"
+    assert all(set(s) == {"n", "article_id", "title", "url"} for s in data["sources"])
+    assert "Eastgate tram" in data["sources"][0]["title"] or any(
+        "tram" in s["title"].lower() for s in data["sources"]
+    )
+    cited = {
+        int(n) for group in re.findall(r"\[([\d, ]+)\]", data["summary"]) for n in group.split(",")
+    }
+    assert cited and cited <= {s["n"] for s in data["sources"]}
+    assert all(
+        line.startswith("- ") or line.startswith("Sources differ")
+        for line in data["summary"].splitlines()
+    )
+
+
+@pytest.mark.parametrize("args", [(), ("Millrace", "--topic", "bridges")])
+def test_summarise_needs_an_article_or_a_topic(runner: CliRunner, args: tuple[str, ...]) -> None:
+    code, out, err = run(runner, "summarise", *args)
+    assert code == 1 and out == ""
+    assert "give an ARTICLE (id or title) or --topic TEXT" in err

@@ -45,9 +45,9 @@ CASES = {
         "sources": _sources_block(NUMBERED, RANKED),
         "question": "How much was the fare?",
     },
-    "summary_system": {},
-    "summary_user": {"title": "Tram line opens", "text": "The tram opened on 14 June."},
-    "combine_user": {"title": "Tram line opens", "parts": "- Part one.\n\n- Part two."},
+    "bullets_system": {},
+    "bullets_user": {"title": "Tram line opens", "text": "The tram opened on 14 June."},
+    "bullets_combine_user": {"title": "Tram line opens", "parts": "- Part one.\n- Part two."},
 }
 
 
@@ -76,5 +76,5 @@ def test_an_unknown_template_fails_loudly() -> None:
 
 
 def test_values_are_inserted_verbatim_even_with_dollar_signs() -> None:
-    text = render("summary_user", title="$title", text="costs $5 ${x}")
+    text = render("bullets_user", title="$title", text="costs $5 ${x}")
     assert "costs $5 ${x}" in text

@@ -39,7 +39,6 @@ from bot.transports.discord.send import (
 from bot.transports.progress import THINKING
 from bot.transports.render import EmbedSpec, fit_embed, format_about, format_articles
 from bot.types import QuestionError, Turn
-from index.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
@@ -192,12 +191,8 @@ class Handlers:
             await message.create_thread(name=thread_name(question))
 
     async def summarise(self, interaction: discord.Interaction, article: str) -> None:
+        """An article (its id from autocomplete, or a title) or a topic: the desk decides."""
         await interaction.response.defer(thinking=True)
-        try:
-            record = await self.desk.find_article(article)
-        except NewsdeskError as exc:
-            await ephemeral_error(interaction, str(exc))
-            return
         live = LiveText(
             lambda text: interaction.edit_original_response(content=text),
             interval=self.config.edit_interval,
@@ -205,7 +200,7 @@ class Handlers:
         )
         try:
             outcome = await self.conversation().summarise(
-                record.article_id, on_text=live.on_text, on_queued=live.on_queued
+                article, on_text=live.on_text, on_queued=live.on_queued
             )
         finally:
             await live.close()
@@ -276,9 +271,9 @@ def add_commands(tree: app_commands.CommandTree[discord.Client], handlers: Handl
         await handlers.ask(interaction, question, thread)
 
     @tree.command(name="summarise")
-    @app_commands.describe(article="An indexed article (start typing its title)")
+    @app_commands.describe(article="An indexed article (start typing its title), or a topic")
     async def summarise(interaction: discord.Interaction, article: str) -> None:
-        """Summarise one indexed article."""
+        """Summarise an indexed article, or digest a topic from the most relevant ones."""
         await handlers.summarise(interaction, article)
 
     @summarise.autocomplete("article")

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from bot.engine.summarise import Budget, extractive_summary
 
 ARTICLE = (
@@ -59,3 +61,54 @@ def test_past_three_sentences_only_a_share_of_the_article_is_used() -> None:
 
 def test_a_one_sentence_article_is_its_own_summary() -> None:
     assert extractive_summary("The tram line opened.") == "The tram line opened. [1]"
+
+
+def test_the_reply_is_cut_once_a_sixth_bullet_begins() -> None:
+    from bot.engine.summarise import complete_bullets
+    from tests.support import ScriptedModel
+
+    reply = "\n".join(f"- Fact number {i} here" for i in range(1, 9))
+    seen: list[str] = []
+    text = complete_bullets(ScriptedModel([reply]), [], 100, seen.append)
+    assert text.splitlines() == [f"- Fact number {i} here" for i in range(1, 6)]
+    assert seen and "Fact number 7" not in seen[-1]
+
+
+@pytest.mark.parametrize(
+    ("name", "mode"),
+    [
+        ("SmolLM2-135M-Instruct.Q4_1.gguf", "extractive"),  # the bundled model: the lead wins
+        ("smollm2-135m-instruct-q8_0.gguf", "extractive"),
+        ("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "model"),
+        ("SmolLM2-360M-Instruct.gguf", "model"),  # a bigger SmolLM2 is not the measured one
+    ],
+)
+def test_auto_mode_leaves_summaries_to_the_lead_only_with_the_135m_model(
+    name: str, mode: str
+) -> None:
+    from bot.engine.summarise import Summariser
+    from tests.support import ScriptedModel
+
+    model = ScriptedModel(name=name)
+    summariser = Summariser(None, lambda: model, max_tokens=200)  # type: ignore[arg-type]
+    assert summariser.effective_mode() == mode
+
+
+@pytest.mark.slow
+def test_the_real_model_summary_is_bullets_each_verified_or_quoted() -> None:
+    """The real twin of the scripted-model tests: whatever the bundled model writes, every
+    bullet shown is either its checked words or a sentence of the article, cited [1]."""
+    from bot.engine.bullets import read_rendered, verified
+    from bot.engine.model import LlamaCppModel, default_model_path
+    from bot.engine.summarise import Summariser
+    from index.models import Article
+
+    model = LlamaCppModel(default_model_path(), n_ctx=2048, threads=1, temperature=0.0, seed=0)
+    summariser = Summariser(None, lambda: model, max_tokens=200, mode="model")  # type: ignore[arg-type]
+    article = Article(article_id="a", title="Bakery reopens", text=ARTICLE, source="s")
+    written = summariser.write(article)
+    lines = written.text.splitlines()
+    assert 3 <= len(lines) <= 5
+    assert all(line.startswith("- ") and line.endswith(" [1]") for line in lines)
+    for bullet in read_rendered(written.text):
+        assert bullet.text in ARTICLE if bullet.quoted else verified(bullet.text, ARTICLE)

@@ -79,5 +79,5 @@ async def test_commands_and_errors_do_not_end_the_chat() -> None:
     assert "A summary of Tram line approved." in out
     assert "error: no indexed article matches 'nothing'" in out
     assert f"error: {BusyError(3)}" in out
-    assert "/summarise ARTICLE" in out
+    assert "/summarise TEXT" in out
     assert [c.args for c in desk.asked()] == [("busy?",)]

@@ -42,7 +42,7 @@ async def test_sync_to_a_guild_copies_the_global_commands(
     help_text = {c["name"]: c["description"] for c in put.body}
     assert help_text == {
         "ask": "Ask a question; the answer cites the indexed articles it is based on.",
-        "summarise": "Summarise one indexed article.",
+        "summarise": "Summarise an indexed article, or digest a topic from the most relevant ones.",
         "articles": "List the most recently indexed articles.",
         "about": "Show the model, the embedder and the size of the index.",
     }
@@ -89,6 +89,26 @@ async def test_summarise_is_deferred_then_completed(
     assert [c.args for c in desk.calls if c.method == "summarise"] == [(TRAM,)]
 
 
+async def test_summarise_a_topic_is_a_digest_citing_each_article(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
+    """Text that names no one article is a topic: one message, every fact cited by number, the
+    articles it cites listed with their links."""
+    state = await fake.slash("summarise", [opt("article", "tram and floods news")])
+    message = await fake.wait_for(lambda: finished(fake, state))
+
+    assert state.callback is not None and state.callback["type"] == DEFERRED
+    lines = message["content"].splitlines()
+    assert lines[0] == "- tram and floods news is in the news [1, 2]"
+    assert {
+        "- Tram line approved is reported [1]",
+        "- Valley floods after heavy rain is reported [2]",
+    } <= set(lines)
+    assert len(message["content"]) <= 2000 and state.followups == []
+    sources = message["embeds"][0]["description"]
+    assert "<https://example.org/tram>" in sources and "<https://example.org/floods>" in sources
+
+
 async def test_summarise_autocomplete_offers_titles_within_limits(
     fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
 ) -> None:
@@ -102,16 +122,16 @@ async def test_summarise_autocomplete_offers_titles_within_limits(
 
 async def test_summarise_by_exact_title(fake: FakeDiscord, desk: FakeDesk, bot: RunningBot) -> None:
     state = await fake.slash("summarise", [opt("article", "tram LINE approved")])
-    await fake.wait_for(lambda: finished(fake, state))
-    assert [c.args for c in desk.calls if c.method == "summarise"] == [(TRAM,)]
+    message = await fake.wait_for(lambda: finished(fake, state))
+    assert message["content"] == "A summary of Tram line approved."
 
 
 async def test_summarise_by_a_fuzzy_title_like_the_cli(
     fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
 ) -> None:
     state = await fake.slash("summarise", [opt("article", "tram line aproved")])
-    await fake.wait_for(lambda: finished(fake, state))
-    assert [c.args for c in desk.calls if c.method == "summarise"] == [(TRAM,)]
+    message = await fake.wait_for(lambda: finished(fake, state))
+    assert message["content"] == "A summary of Tram line approved."
 
 
 async def test_summarise_of_an_unknown_id_is_an_ephemeral_error(
@@ -130,7 +150,6 @@ async def test_summarise_of_an_unknown_article_is_an_ephemeral_error(
     await fake.wait_for(lambda: state.ephemeral_texts)
     assert "no indexed article matches 'no such thing'" in state.ephemeral_texts[0]
     assert original(fake, state) is None  # the public "thinking" message was removed
-    assert [c for c in desk.calls if c.method == "summarise"] == []
 
 
 async def test_a_too_long_question_is_refused_at_once_and_privately(
