@@ -69,7 +69,9 @@ class Retriever:
         """The best chunks for `query`, at most `per_article` an article; [] if none is relevant.
 
         `window` keeps only articles published in it (undated ones are kept) and, if it asks
-        for the newest, orders the nearly-as-relevant ones newest first. Raises `IndexDamagedError` rather than return [] from an index whose vectors are gone.
+        for the newest, orders the nearly-as-relevant ones newest first.
+
+        Raises `IndexDamagedError` rather than return [] from an index whose vectors are gone.
         """
         query = valid_unicode(query)
         with self._lock:

@@ -86,11 +86,13 @@ _SPANS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str], date], Span]], ...
     (re.compile(pattern, re.I), resolve)
     for pattern, resolve in (
         (
-            _OPEN + rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b",
+            _OPEN
+            + rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?P<m>{_MONTH})\.?,?\s+(?P<y>\d{{4}})\b",
             lambda m, now: (_date(m), _date(m)),
         ),
         (
-            _OPEN + rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b",
+            _OPEN
+            + rf"\b(?P<m>{_MONTH})\.?\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b",
             lambda m, now: (_date(m), _date(m)),
         ),
         (

@@ -16,28 +16,104 @@ D = date
 @pytest.mark.parametrize(
     ("question", "window", "text"),
     [
-        ("What happened with Tesco today?", Window(D(2025, 6, 18), D(2025, 6, 18)), "What happened with Tesco?"),
-        ("What did the council decide yesterday?", Window(D(2025, 6, 17), D(2025, 6, 17)), "What did the council decide?"),
-        ("What happened with Tesco this week?", Window(D(2025, 6, 16), D(2025, 6, 18)), "What happened with Tesco?"),
+        (
+            "What happened with Tesco today?",
+            Window(D(2025, 6, 18), D(2025, 6, 18)),
+            "What happened with Tesco?",
+        ),
+        (
+            "What did the council decide yesterday?",
+            Window(D(2025, 6, 17), D(2025, 6, 17)),
+            "What did the council decide?",
+        ),
+        (
+            "What happened with Tesco this week?",
+            Window(D(2025, 6, 16), D(2025, 6, 18)),
+            "What happened with Tesco?",
+        ),
         ("Who won the vote last week?", Window(D(2025, 6, 9), D(2025, 6, 15)), "Who won the vote?"),
-        ("What did the Bank say last month?", Window(D(2025, 5, 1), D(2025, 5, 31)), "What did the Bank say?"),
-        ("How many jobs went this month?", Window(D(2025, 6, 1), D(2025, 6, 18)), "How many jobs went?"),
-        ("What did the council decide in March 2005?", Window(D(2005, 3, 1), D(2005, 3, 31)), "What did the council decide?"),
-        ("What did the council decide in March?", Window(D(2025, 3, 1), D(2025, 3, 31)), "What did the council decide?"),
+        (
+            "What did the Bank say last month?",
+            Window(D(2025, 5, 1), D(2025, 5, 31)),
+            "What did the Bank say?",
+        ),
+        (
+            "How many jobs went this month?",
+            Window(D(2025, 6, 1), D(2025, 6, 18)),
+            "How many jobs went?",
+        ),
+        (
+            "What did the council decide in March 2005?",
+            Window(D(2005, 3, 1), D(2005, 3, 31)),
+            "What did the council decide?",
+        ),
+        (
+            "What did the council decide in March?",
+            Window(D(2025, 3, 1), D(2025, 3, 31)),
+            "What did the council decide?",
+        ),
         ("What happened in September?", Window(D(2024, 9, 1), D(2024, 9, 30)), "What happened?"),
-        ("Who led the charts in 2004?", Window(D(2004, 1, 1), D(2004, 12, 31)), "Who led the charts?"),
-        ("How have prices moved since 2004?", Window(start=D(2004, 1, 1)), "How have prices moved?"),
-        ("What happened to Yukos before December 2004?", Window(end=D(2004, 11, 30)), "What happened to Yukos?"),
+        (
+            "Who led the charts in 2004?",
+            Window(D(2004, 1, 1), D(2004, 12, 31)),
+            "Who led the charts?",
+        ),
+        (
+            "How have prices moved since 2004?",
+            Window(start=D(2004, 1, 1)),
+            "How have prices moved?",
+        ),
+        (
+            "What happened to Yukos before December 2004?",
+            Window(end=D(2004, 11, 30)),
+            "What happened to Yukos?",
+        ),
         ("How did sales do this year?", Window(D(2025, 1, 1), D(2025, 6, 18)), "How did sales do?"),
-        ("How did sales do last year?", Window(D(2024, 1, 1), D(2024, 12, 31)), "How did sales do?"),
-        ("What happened on 14 June 2025?", Window(D(2025, 6, 14), D(2025, 6, 14)), "What happened?"),
-        ("What happened on June 14, 2025 at the bridge?", Window(D(2025, 6, 14), D(2025, 6, 14)), "What happened at the bridge?"),
-        ("Any news on the strike in the past 3 days?", Window(D(2025, 6, 16), D(2025, 6, 18)), "Any news on the strike?"),
-        ("What did the union say on Monday?", Window(D(2025, 6, 16), D(2025, 6, 16)), "What did the union say?"),
-        ("What did the union say last Wednesday?", Window(D(2025, 6, 11), D(2025, 6, 11)), "What did the union say?"),
-        ("What's the latest on the rail strike?", Window(newest=True), "What's on the rail strike?"),
-        ("Any recent news about house prices?", Window(newest=True), "Any news about house prices?"),
-        ("What is the most recent figure for growth this year?", Window(D(2025, 1, 1), D(2025, 6, 18), newest=True), "What is figure for growth?"),
+        (
+            "How did sales do last year?",
+            Window(D(2024, 1, 1), D(2024, 12, 31)),
+            "How did sales do?",
+        ),
+        (
+            "What happened on 14 June 2025?",
+            Window(D(2025, 6, 14), D(2025, 6, 14)),
+            "What happened?",
+        ),
+        (
+            "What happened on June 14, 2025 at the bridge?",
+            Window(D(2025, 6, 14), D(2025, 6, 14)),
+            "What happened at the bridge?",
+        ),
+        (
+            "Any news on the strike in the past 3 days?",
+            Window(D(2025, 6, 16), D(2025, 6, 18)),
+            "Any news on the strike?",
+        ),
+        (
+            "What did the union say on Monday?",
+            Window(D(2025, 6, 16), D(2025, 6, 16)),
+            "What did the union say?",
+        ),
+        (
+            "What did the union say last Wednesday?",
+            Window(D(2025, 6, 11), D(2025, 6, 11)),
+            "What did the union say?",
+        ),
+        (
+            "What's the latest on the rail strike?",
+            Window(newest=True),
+            "What's on the rail strike?",
+        ),
+        (
+            "Any recent news about house prices?",
+            Window(newest=True),
+            "Any news about house prices?",
+        ),
+        (
+            "What is the most recent figure for growth this year?",
+            Window(D(2025, 1, 1), D(2025, 6, 18), newest=True),
+            "What is figure for growth?",
+        ),
     ],
 )
 def test_time_expressions_become_a_window_and_leave_the_search_text(
