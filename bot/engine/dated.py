@@ -59,7 +59,7 @@ class Dates:
         if not window.bounded:
             return Found([], asked)
         others = self._retriever.search(text, window=Window(newest=True))
-        return Found([], asked, stale_answer(question, window, others))
+        return Found([], asked, stale_answer(question, asked.phrase, window, others))
 
     def _since(self, asked: Asked) -> Window:
         """`since the election`: from the day of the article that best matches the event."""
@@ -153,7 +153,9 @@ def superseded(
     return None
 
 
-def stale_answer(question: str, window: Window, others: Sequence[Retrieved]) -> Answer | None:
+def stale_answer(
+    question: str, phrase: str, window: Window, others: Sequence[Retrieved]
+) -> Answer | None:
     """ "The newest article on this is from …": nothing on the question falls in `window`, but
     dated articles on it exist outside it. None when they are all undated (or there are none)."""
     dated = [(d, h) for h in others if (d := published_day(h.article.published)) is not None]
@@ -166,7 +168,7 @@ def stale_answer(question: str, window: Window, others: Sequence[Retrieved]) -> 
     else:
         day, hit = min(dated, key=lambda p: p[0])
         said = f"The earliest article on this is from {format_day(day)} [1]."
-    text = f"Nothing indexed on this was published {describe(window)}. {said}"
+    text = f"No indexed article on this is dated {phrase or describe(window)}. {said}"
     article = hit.article
     source = Source(
         n=1,

@@ -29,6 +29,11 @@ _OPEN = r"(?:(?P<rel>since|after|from|before|until|till|in|during|on|of|for)\s+)
 
 Span = tuple[date, date]
 
+REPORTED_WITHIN = timedelta(days=31)
+"""A named month or year ("in December", "in 2004") keeps articles published up to a month after
+it: December's jobs figures are news in January. Relative windows ("last month", "this week") are
+publication dates as they stand."""
+
 
 @dataclass(frozen=True)
 class Asked:
@@ -159,7 +164,10 @@ def read_question(question: str, now: date) -> Asked:
             start, end = resolve(m, now)
         except (ValueError, KeyError):  # "31 February 2005": not a date after all
             continue
-        window = _relate(m.groupdict().get("rel"), start, end, newest)
+        groups = m.groupdict()
+        if not groups.get("d") and (groups.get("m") or groups.get("y")):
+            end += REPORTED_WITHIN  # a named month or year: reports on it come after it too
+        window = _relate(groups.get("rel"), start, end, newest)
         return Asked(window, _without(text, m), m.group(0).strip())
     if m := _SINCE_EVENT.search(text):
         return Asked(Window(newest=newest), _without(text, m), m.group(0), m["event"])

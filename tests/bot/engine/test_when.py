@@ -44,18 +44,18 @@ D = date
         ),
         (
             "What did the council decide in March 2005?",
-            Window(D(2005, 3, 1), D(2005, 3, 31)),
+            Window(D(2005, 3, 1), D(2005, 5, 1)),  # reports up to a month after
             "What did the council decide?",
         ),
         (
             "What did the council decide in March?",
-            Window(D(2025, 3, 1), D(2025, 3, 31)),
+            Window(D(2025, 3, 1), D(2025, 5, 1)),
             "What did the council decide?",
         ),
-        ("What happened in September?", Window(D(2024, 9, 1), D(2024, 9, 30)), "What happened?"),
+        ("What happened in September?", Window(D(2024, 9, 1), D(2024, 10, 31)), "What happened?"),
         (
             "Who led the charts in 2004?",
-            Window(D(2004, 1, 1), D(2004, 12, 31)),
+            Window(D(2004, 1, 1), D(2005, 1, 31)),
             "Who led the charts?",
         ),
         (
@@ -164,3 +164,8 @@ def test_an_impossible_date_is_not_a_date() -> None:
 def test_the_past_week_is_the_last_seven_days() -> None:
     asked = read_question("What happened to the pound in the past week?", NOW)
     assert asked.window == Window(D(2025, 6, 12), D(2025, 6, 18))
+
+
+def test_a_named_day_or_a_relative_window_gets_no_reporting_slack() -> None:
+    assert read_question("What happened on 14 June 2025?", NOW).window.end == D(2025, 6, 14)
+    assert read_question("What happened last month?", NOW).window.end == D(2025, 5, 31)
