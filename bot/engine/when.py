@@ -167,11 +167,19 @@ def read_question(question: str, now: date) -> Asked:
         groups = m.groupdict()
         if not groups.get("d") and (groups.get("m") or groups.get("y")):
             end += REPORTED_WITHIN  # a named month or year: reports on it come after it too
-        window = _relate(groups.get("rel"), start, end, newest)
+        window = _until_now(_relate(groups.get("rel"), start, end, newest), now)
         return Asked(window, _without(text, m), m.group(0).strip())
     if m := _SINCE_EVENT.search(text):
-        return Asked(Window(newest=newest), _without(text, m), m.group(0), m["event"])
-    return Asked(Window(newest=newest), _tidy(text) if newest else question)
+        return Asked(Window(end=now, newest=newest), _without(text, m), m.group(0), m["event"])
+    if newest:
+        return Asked(Window(end=now, newest=True), _tidy(text))
+    return Asked(Window(), question)
+
+
+def _until_now(window: Window, now: date) -> Window:
+    """A dated question is about what was published by the time it is asked."""
+    end = now if window.end is None else min(window.end, now)
+    return Window(window.start, end, window.newest)
 
 
 def _relate(rel: str | None, start: date, end: date, newest: bool) -> Window:

@@ -60,7 +60,7 @@ D = date
         ),
         (
             "How have prices moved since 2004?",
-            Window(start=D(2004, 1, 1)),
+            Window(D(2004, 1, 1), NOW),
             "How have prices moved?",
         ),
         (
@@ -101,12 +101,12 @@ D = date
         ),
         (
             "What's the latest on the rail strike?",
-            Window(newest=True),
+            Window(end=NOW, newest=True),
             "What's on the rail strike?",
         ),
         (
             "Any recent news about house prices?",
-            Window(newest=True),
+            Window(end=NOW, newest=True),
             "Any news about house prices?",
         ),
         (
@@ -153,7 +153,7 @@ def test_since_an_event_leaves_the_event_for_the_index_to_date() -> None:
     asked = read_question("What has Labour promised since the election?", NOW)
     assert asked.since_event == "the election"
     assert asked.text == "What has Labour promised?"
-    assert asked.window == Window()
+    assert asked.window == Window(end=NOW)
 
 
 def test_an_impossible_date_is_not_a_date() -> None:
@@ -169,3 +169,8 @@ def test_the_past_week_is_the_last_seven_days() -> None:
 def test_a_named_day_or_a_relative_window_gets_no_reporting_slack() -> None:
     assert read_question("What happened on 14 June 2025?", NOW).window.end == D(2025, 6, 14)
     assert read_question("What happened last month?", NOW).window.end == D(2025, 5, 31)
+
+
+def test_a_dated_question_is_about_what_was_published_by_then() -> None:
+    assert read_question("What happened this year?", D(2005, 1, 1)).window.end == D(2005, 1, 1)
+    assert read_question("Who won in 2004?", D(2005, 1, 10)).window.end == D(2005, 1, 10)
