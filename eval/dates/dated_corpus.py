@@ -13,7 +13,7 @@ The BBC rows carry no dates, so dates are assigned here, deterministically:
 Columns: `text`, `published` (YYYY-MM-DD or empty), `category`, `origin` (`train:164`). The CSV
 loader (`index/ingest/load.py`) reads `published`; the rest is for people. Usage:
 
-    .venv/bin/python eval/dates/make_corpus.py [--out data/dates/corpus.csv]
+    .venv/bin/python eval/dates/dated_corpus.py [--out data/dates/corpus.csv]
 """
 
 from __future__ import annotations
@@ -44,7 +44,11 @@ SERIES: dict[str, list[tuple[str, str]]] = {
         ("train:1246", "2005-02-02"),
         ("val:329", "2005-03-01"),
     ],
-    "oil prices": [("val:37", "2004-11-19"), ("train:100", "2005-01-25"), ("train:1416", "2005-02-22")],
+    "oil prices": [
+        ("val:37", "2004-11-19"),
+        ("train:100", "2005-01-25"),
+        ("train:1416", "2005-02-22"),
+    ],
     "uk retail sales": [("train:658", "2004-12-16"), ("val:241", "2005-01-20")],
     "us gdp": [("train:896", "2004-10-29"), ("train:495", "2005-03-31")],
     "german growth": [("train:584", "2005-02-24"), ("train:383", "2005-04-01")],
@@ -52,14 +56,30 @@ SERIES: dict[str, list[tuple[str, str]]] = {
     "uk interest rates": [("train:281", "2004-12-09"), ("train:84", "2005-02-10")],
     "us interest rates": [("train:182", "2004-11-10"), ("train:1352", "2005-01-04")],
     "dollar": [("val:38", "2004-11-26"), ("train:831", "2005-01-14")],
-    "yukos": [("train:125", "2004-12-15"), ("train:1315", "2004-12-20"), ("train:1523", "2005-02-25")],
+    "yukos": [
+        ("train:125", "2004-12-15"),
+        ("train:1315", "2004-12-20"),
+        ("train:1523", "2005-02-25"),
+    ],
     "uk jobless": [("train:321", "2005-02-16")],
     "us election": [("train:237", "2004-11-03")],
 }
 SUBJECTS = (
-    "house price", "jobless", "unemploy", "oil price", "crude", "retail sales", "gdp",
-    "industrial production", "interest rate", "federal reserve", "the dollar", "yukos",
-    "economy grew", "economic growth", "election",
+    "house price",
+    "jobless",
+    "unemploy",
+    "oil price",
+    "crude",
+    "retail sales",
+    "gdp",
+    "industrial production",
+    "interest rate",
+    "federal reserve",
+    "the dollar",
+    "yukos",
+    "economy grew",
+    "economic growth",
+    "election",
 )  # background rows naming any of these are passed over
 
 
@@ -103,19 +123,29 @@ def build() -> list[dict[str, str]]:
 
 
 def _row(row: dict[str, str], published: str, origin: str) -> dict[str, str]:
-    return {"text": row["text"], "published": published, "category": row["category"], "origin": origin}
+    return {
+        "text": row["text"],
+        "published": published,
+        "category": row["category"],
+        "origin": origin,
+    }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=Path("data/dates/corpus.csv"))
-    args = parser.parse_args()
+def write(out: Path) -> list[dict[str, str]]:
     rows = build()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with args.out.open("w", encoding="utf-8", newline="") as f:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=["text", "published", "category", "origin"])
         writer.writeheader()
         writer.writerows(rows)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--out", type=Path, default=Path("data/dates/corpus.csv"))
+    args = parser.parse_args()
+    rows = write(args.out)
     dated = sum(1 for r in rows if r["published"])
     print(f"wrote {args.out}: {len(rows)} articles, {dated} dated, {len(rows) - dated} undated")
 

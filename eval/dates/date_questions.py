@@ -1,7 +1,7 @@
 """The date questions: load, check against the dated corpus, split once into dev and test.
 
-    .venv/bin/python eval/dates/questions.py check    # every question against data/dates/corpus.csv
-    .venv/bin/python eval/dates/questions.py split    # once: writes eval/dates/dev.jsonl, test.jsonl
+    .venv/bin/python eval/dates/date_questions.py check  # each question against the corpus
+    .venv/bin/python eval/dates/date_questions.py split  # once: eval/dates/dev.jsonl, test.jsonl
 
 Kinds: `windowed` (asked on `asked`, its window holds the gold article), `latest` (the gold article
 is the newest on the subject by `asked`), `stale` (no article on the subject in the asked window:
