@@ -10,9 +10,12 @@ ones (it behaves as it did before dates were used).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
+
+from index.models import ArticleRecord
 
 MONTHS = {
     name: number
@@ -115,3 +118,24 @@ def newest_first_key(day: date | None) -> tuple[int, int]:
 
 def today() -> date:
     return datetime.now().date()
+
+
+def select_records(
+    records: Iterable[ArticleRecord],
+    *,
+    since: date | None = None,
+    until: date | None = None,
+    site: str | None = None,
+) -> list[ArticleRecord]:
+    """The records published between `since` and `until` (inclusive) from a site whose name
+    contains `site` (any case). With dates, undated articles are left out and the newest come
+    first; without, the order is kept (most recently indexed first)."""
+    wanted = (site or "").strip().casefold()
+    kept = [r for r in records if not wanted or wanted in (r.site or "").casefold()]
+    if since is None and until is None:
+        return kept
+    window = Window(since, until)
+    days = {r.article_id: published_day(r.published) for r in kept}
+    dated = [r for r in kept if days[r.article_id] is not None]
+    dated = [r for r in dated if window.contains(days[r.article_id])]
+    return sorted(dated, key=lambda r: newest_first_key(days[r.article_id]))

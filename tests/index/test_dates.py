@@ -6,7 +6,15 @@ from datetime import date
 
 import pytest
 
-from index.dates import Window, format_day, newest_first_key, parse_day, published_day
+from index.dates import (
+    Window,
+    format_day,
+    newest_first_key,
+    parse_day,
+    published_day,
+    select_records,
+)
+from index.models import ArticleRecord
 
 
 @pytest.mark.parametrize(
@@ -49,3 +57,23 @@ def test_newest_first_puts_undated_last() -> None:
     days = [date(2004, 1, 1), None, date(2005, 1, 1)]
     assert sorted(days, key=newest_first_key) == [date(2005, 1, 1), date(2004, 1, 1), None]
     assert format_day(date(2025, 6, 4)) == "4 June 2025"
+
+
+def record(n: int, published: str | None, site: str | None = None) -> ArticleRecord:
+    return ArticleRecord(f"id{n}", f"Article {n}", "src", None, site, None, published, "h", 1, n)
+
+
+def test_records_are_selected_by_dates_and_site() -> None:
+    records = [
+        record(1, "2005-03-08", "Valley Gazette"),
+        record(2, None, "Valley Gazette"),
+        record(3, "Tue, 14 Jun 2005 10:00:00 GMT", "BBC News"),
+        record(4, "2004-12-31", None),
+    ]
+    ids = lambda rs: [r.article_id for r in rs]  # noqa: E731
+    assert ids(select_records(records)) == ["id1", "id2", "id3", "id4"]
+    assert ids(select_records(records, site="gazette")) == ["id1", "id2"]
+    assert ids(select_records(records, since=date(2005, 1, 1))) == ["id3", "id1"]
+    assert ids(select_records(records, until=date(2005, 3, 8))) == ["id1", "id4"]
+    assert ids(select_records(records, since=date(2005, 1, 1), site="bbc")) == ["id3"]
+    assert select_records(records, since=date(2006, 1, 1)) == []

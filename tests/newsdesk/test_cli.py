@@ -216,3 +216,31 @@ def test_a_too_long_eval_question_is_one_clear_line_before_any_is_asked(
     code, _, err = run(runner, "eval", str(bad), "--json")
     assert code == 1 and "'long'" in err and "the limit is 500" in err
     assert "Traceback" not in err
+
+
+def test_list_filters_by_published_dates_and_site(runner: CliRunner, tmp_path: Path) -> None:
+    rows = tmp_path / "dated.csv"
+    rows.write_text(
+        "title,text,published,site\n"
+        "Tram fares rise,Fares on the tram rise by ten pence.,2005-03-08,Valley Gazette\n"
+        "Library hours cut,The library will close on Saturdays.,2005-01-20,Lowick Post\n"
+        "Bridge shut,The footbridge is shut for repairs.,,Valley Gazette\n",
+        encoding="utf-8",
+    )
+    assert run(runner, "index", "add", str(rows))[0] == 0
+
+    def titles(*options: str) -> list[str]:
+        code, out, err = run(runner, "index", "list", "--json", *options)
+        assert code == 0, err
+        return [a["title"] for a in json.loads(out)]
+
+    assert titles("--since", "2005-02-01") == ["Tram fares rise"]
+    assert titles("--since", "2005-01-01", "--until", "2005-12-31") == [
+        "Tram fares rise",
+        "Library hours cut",
+    ]
+    assert sorted(titles("--site", "gazette")) == ["Bridge shut", "Tram fares rise"]
+    assert titles("--until", "2004-12-31") == []
+    code, out, err = run(runner, "index", "list", "--since", "next week")
+    assert code == 1 and out == ""
+    assert "'next week' is not a date; use YYYY-MM-DD" in err

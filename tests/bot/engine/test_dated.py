@@ -86,7 +86,8 @@ def test_a_window_with_only_older_articles_says_how_old_the_news_is(settings: Se
     question = "What happened with the Lowick Green library Saturday closures this week?"
     answer = service(app, model).answer(question)
     assert answer.text == (
-        "No indexed article on this is dated this week. The newest article on this is from 8 March 2005 [1]."
+        "No indexed article on this is dated this week. "
+        "The newest article on this is from 8 March 2005 [1]."
     )
     assert (
         answer.citations == (1,)
