@@ -51,7 +51,7 @@ class Dates:
         asked = read_question(question, now)
         if not asked.dated and query != question:  # a follow-up keeps the thread's dates
             asked = replace(read_question(query, now), text=asked.text)
-        text = read_question(query, now).text  # the search words: no time words
+        text = search_words(query, now)
         window = self._since(asked) if asked.since_event else asked.window
         hits = self._retriever.search(text, window=window)
         if hits:
@@ -82,6 +82,16 @@ class Dates:
         source, day = older
         note = f" An earlier article ({format_day(day)}) had said: “{source.quote}” [{source.n}]"
         return replace(answer, text=answer.text + note, citations=(*answer.citations, source.n))
+
+
+def search_words(query: str, now: date) -> str:
+    """`query` without any of its time expressions (a follow-up may carry two)."""
+    for _ in range(4):
+        shorter = read_question(query, now).text
+        if shorter == query:
+            break
+        query = shorter
+    return query
 
 
 def say_when(text: str, day: date) -> str:
