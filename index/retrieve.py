@@ -44,7 +44,7 @@ class RetrievalConfig:
     candidates: int = 20
     window_candidates: int = 200
     """Candidates of a search limited to a date window (most may fall outside it)."""
-    newest_margin: float = 0.1
+    newest_margin: float = 0.08
     """For "latest": articles within this similarity of the best one are ordered newest first
     (fitted on the date questions' dev split, eval/dates/)."""
 

@@ -92,7 +92,7 @@ class Settings(BaseSettings):
         "'latest' are read against it; for tests and evaluation; empty = today's date.",
     )
     newest_margin: float = Field(
-        0.1,
+        0.08,
         ge=0.0,
         le=1.0,
         description="For 'latest'/'recent' questions and disagreeing articles: sources within "

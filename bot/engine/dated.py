@@ -20,6 +20,8 @@ from index.models import Retrieved
 from index.retrieve import Retriever
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+ON_TOPIC_POOL = 10
+"""Chunks looked at to find the articles on a question's topic outside its window."""
 _PLAIN_START = re.compile(r"^(The|A|An|It|There|They|This|These|Its|Their)\b")
 
 
@@ -54,12 +56,15 @@ class Dates:
         text = search_words(query, now)
         window = self._since(asked) if asked.since_event else asked.window
         hits = self._retriever.search(text, window=window)
-        if hits:
+        if window.start is None and (window.end is None or window.end >= now):
             return Found(hits if window.newest else newer_leads(hits, self.margin), asked)
-        if not window.bounded:
-            return Found([], asked)
-        others = self._retriever.search(text, window=Window(newest=True))
-        return Found([], asked, stale_answer(question, asked.phrase, window, others))
+        # a window that leaves out part of the past: is what it holds on the topic at all?
+        until_now = self._retriever.search(text, ON_TOPIC_POOL, window=Window(end=now))
+        on_topic = about_as_relevant(until_now, self.margin)
+        if hits and (not on_topic or max(h.score for h in hits) >= on_topic[0].score - self.margin):
+            return Found(hits if window.newest else newer_leads(hits, self.margin), asked)
+        stale = stale_answer(question, asked.phrase, window, on_topic)
+        return Found([] if stale else hits, asked, stale)
 
     def _since(self, asked: Asked) -> Window:
         """`since the election`: from the day of the article that best matches the event."""
@@ -82,6 +87,14 @@ class Dates:
         source, day = older
         note = f" An earlier article ({format_day(day)}) had said: “{source.quote}” [{source.n}]"
         return replace(answer, text=answer.text + note, citations=(*answer.citations, source.n))
+
+
+def about_as_relevant(hits: Sequence[Retrieved], margin: float) -> list[Retrieved]:
+    """The hits within `margin` of the best one's similarity (the articles on the topic)."""
+    if not hits:
+        return []
+    best = max(h.score for h in hits)
+    return sorted((h for h in hits if h.score >= best - margin), key=lambda h: -h.score)
 
 
 def search_words(query: str, now: date) -> str:

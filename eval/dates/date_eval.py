@@ -77,15 +77,22 @@ def score(q: DateQuestion, answer: Answer) -> Scored:
     )
 
 
-def ask_all(questions: list[DateQuestion], make: Callable[[date], AnswerService]) -> list[Scored]:
-    results = []
+def ask_all(
+    questions: list[DateQuestion],
+    before: Callable[[date], AnswerService],
+    after: Callable[[date], AnswerService],
+) -> tuple[list[Scored], list[Scored]]:
+    """Each question through both paths, one after the other, printing as it goes."""
+    results: tuple[list[Scored], list[Scored]] = ([], [])
     for q in questions:
-        started = time.perf_counter()
-        answer = make(q.asked).answer(q.question)
-        results.append(score(q, answer))
-        r = results[-1]
-        mark = "ok" if (r.stale_note if q.kind == "stale" else r.correct) else "--"
-        print(f"  {mark} {q.id} ({time.perf_counter() - started:.1f}s): {answer.text[:110]!r}")
+        for name, make, out in (("before", before, results[0]), ("after", after, results[1])):
+            started = time.perf_counter()
+            answer = make(q.asked).answer(q.question)
+            out.append(score(q, answer))
+            r = out[-1]
+            mark = "ok" if (r.stale_note if q.kind == "stale" else r.correct) else "--"
+            took = time.perf_counter() - started
+            print(f"  {mark} {name:6} {q.id} ({took:.1f}s): {answer.text[:100]!r}", flush=True)
     return results
 
 
@@ -154,10 +161,8 @@ def main() -> None:
         return make
 
     questions = load(HERE / f"{args.split}.jsonl")
-    print(f"{args.split}: {len(questions)} questions; before (no dates):")
-    before = ask_all(questions, service(Undated))
-    print("after (dates):")
-    after = ask_all(questions, service(Dates))
+    print(f"{args.split}: {len(questions)} questions, before (no dates) and after (dates)")
+    before, after = ask_all(questions, service(Undated), service(Dates))
     print(f"\n{args.split} split, {len(questions)} questions\n")
     print(table(before, after))
 
