@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from bot.engine.answer import AnswerService
-from bot.engine.dated import Dates, describe, newer_leads, say_when
+from bot.engine.dated import Dates, about_as_relevant, describe, newer_leads, say_when
 from bot.engine.evidence import Evidence, Weights
 from index.dates import Window
 from index.models import Article
@@ -173,3 +173,18 @@ def test_windows_are_described_in_words() -> None:
     assert describe(Window(date(2025, 6, 14), date(2025, 6, 14))) == "on 14 June 2025"
     assert describe(Window(start=date(2004, 1, 1))) == "since 1 January 2004"
     assert describe(Window(end=date(2004, 11, 30))) == "up to 30 November 2004"
+
+
+def test_a_weakly_related_article_in_the_window_does_not_hide_stale_news(indexed: App) -> None:
+    model = ScriptedModel([])  # the model must not be asked
+    answer = service(indexed, model).answer("What happened with the library cuts this week?")
+    assert answer.text.endswith("The newest article on this is from 8 March 2005 [1].")
+    assert answer.sources[0].title == "Lowick Green library cuts Saturdays"
+    assert model.calls == []
+
+
+def test_about_as_relevant_keeps_the_hits_near_the_best(indexed: App) -> None:
+    hits = indexed.retriever.search("library cuts", 6, threshold=False)
+    near = about_as_relevant(hits, 0.05)
+    assert near and all(h.score >= max(x.score for x in hits) - 0.05 for h in near)
+    assert about_as_relevant([], 0.05) == []
