@@ -98,8 +98,8 @@ def build() -> list[dict[str, str]]:
     used_texts: set[str] = set()
     for series in SERIES.values():
         for origin, published in series:
-            split, index = origin.split(":")
-            row = rows[split][int(index)]
+            name, number = origin.split(":")
+            row = rows[name][int(number)]
             used_texts.add(row["text"][:300])
             out.append(_row(row, published, origin))
     rng = random.Random(SEED)

@@ -246,7 +246,9 @@ def _load_csv(source: str, resolved: str, text: str) -> list[Article]:
                     title=title,
                     text=body,
                     source=resolved,
-                    **{key: _cell(row, columns, key) for key in ("published", "site", "url")},
+                    url=_cell(row, columns, "url"),
+                    site=_cell(row, columns, "site"),
+                    published=_cell(row, columns, "published"),
                 )
             )
     except csv.Error as exc:
