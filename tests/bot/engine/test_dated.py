@@ -188,3 +188,21 @@ def test_about_as_relevant_keeps_the_hits_near_the_best(indexed: App) -> None:
     near = about_as_relevant(hits, 0.05)
     assert near and all(h.score >= max(x.score for x in hits) - 0.05 for h in near)
     assert about_as_relevant([], 0.05) == []
+
+
+def test_since_an_event_starts_on_the_day_of_the_article_about_it(app: App) -> None:
+    election = dated(
+        5,
+        "Voters in Brackenford elected a new council in the local election on Thursday. "
+        "The election turnout was 41 per cent.",
+        "Brackenford council election results",
+        "2025-05-02",
+    )
+    app.index.add([TRAM_OLD, TRAM_NEW, election])
+    found = Dates(app.retriever, lambda: NOW).search(
+        "What will the tram line cost since the election?", "tram line cost since the election"
+    )
+    assert found.asked.since_event == "the election"
+    titles = {h.article.title for h in found.hits}
+    assert "Brackenford tram line cost rises" in titles
+    assert "Brackenford tram line approved" not in titles  # 2005: before the election
