@@ -94,15 +94,28 @@ def parse_day(text: str) -> date:
 @dataclass(frozen=True)
 class Window:
     """Which publication dates a search keeps (`start`/`end` inclusive, None = open), and whether
-    the newest relevant articles lead ("latest", "recent")."""
+    the newest relevant articles lead ("latest", "recent").
+
+    A `soft` window keeps every article and only puts the nearly-as-relevant ones dated in it
+    first: "in 2003" in "how much did piracy cost in 2003?" is when it happened, not when it was
+    reported, so it must not filter.
+    """
 
     start: date | None = None
     end: date | None = None
     newest: bool = False
+    soft: bool = False
 
     @property
     def bounded(self) -> bool:
-        return self.start is not None or self.end is not None
+        """Whether the window leaves articles out (a soft one never does)."""
+        return (self.start is not None or self.end is not None) and not self.soft
+
+    def prefers(self, day: date | None) -> tuple[int, int]:
+        """A sort key for the nearly-as-relevant: dated in a soft window first, then (for
+        "latest") the newest first, undated last."""
+        outside = int(self.soft and (day is None or not self.contains(day)))
+        return (outside, newest_first_key(day)[1] if self.newest else 0)
 
     def contains(self, day: date | None) -> bool:
         """Whether an article of `day` is kept; an undated article always is."""

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from index.dates import Window, newest_first_key, published_day
+from index.dates import Window, published_day
 from index.errors import IndexDamagedError
 from index.indexer import Index, embed_text
 from index.ingest.clean import valid_unicode
@@ -143,10 +143,10 @@ class Retriever:
                 return []
             floor = cfg.min_relevance * 0.8
             ranked = [c for c in ranked if sims[c] >= floor]
-        if window.newest and ranked:
+        if (window.newest or window.soft) and ranked:
             best = max(sims[c] for c in ranked)
             near = [c for c in ranked if sims[c] >= best - cfg.newest_margin]
-            near.sort(key=lambda c: newest_first_key(days.get(fused[c].article_id)))
+            near.sort(key=lambda c: window.prefers(days.get(fused[c].article_id)))
             ranked = near + [c for c in ranked if c not in near]
         chosen: list[Retrieved] = []
         per_article: dict[str, int] = {}

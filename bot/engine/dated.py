@@ -56,7 +56,9 @@ class Dates:
         text = search_words(query, now)
         window = self._since(asked) if asked.since_event else asked.window
         hits = self._retriever.search(text, window=window)
-        if window.start is None and (window.end is None or window.end >= now):
+        if not window.bounded or (
+            window.start is None and (window.end is None or window.end >= now)
+        ):
             return Found(hits if window.newest else newer_leads(hits, self.margin), asked)
         # a window that leaves out part of the past: is what it holds on the topic at all?
         until_now = self._retriever.search(text, ON_TOPIC_POOL, window=Window(end=now))

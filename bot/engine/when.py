@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from index.dates import MONTHS, Window
@@ -48,7 +48,7 @@ class Asked:
 
     @property
     def dated(self) -> bool:
-        return self.window.bounded or self.window.newest or bool(self.since_event)
+        return self.window != Window() or bool(self.since_event)
 
 
 def _month_span(year: int, month: int) -> Span:
@@ -168,6 +168,8 @@ def read_question(question: str, now: date) -> Asked:
         if not groups.get("d") and (groups.get("m") or groups.get("y")):
             end += REPORTED_WITHIN  # a named month or year: reports on it come after it too
         window = _until_now(_relate(groups.get("rel"), start, end, newest), now)
+        if _event_year(groups):  # "cost in 2003": when it happened; the year is a search word
+            return Asked(replace(window, soft=True), _tidy(text), m.group(0).strip())
         return Asked(window, _without(text, m), m.group(0).strip())
     if m := _SINCE_EVENT.search(text):
         return Asked(Window(end=now, newest=newest), _without(text, m), m.group(0), m["event"])
@@ -179,7 +181,14 @@ def read_question(question: str, now: date) -> Asked:
 def _until_now(window: Window, now: date) -> Window:
     """A dated question is about what was published by the time it is asked."""
     end = now if window.end is None else min(window.end, now)
-    return Window(window.start, end, window.newest)
+    return replace(window, end=end)
+
+
+def _event_year(groups: dict[str, str | None]) -> bool:
+    """A bare year ("in 2003", "during 2004"): more often when something happened than when it
+    was reported, so it prefers articles of then and filters nothing (`Window.soft`)."""
+    bare = groups.get("y") and not groups.get("m") and not groups.get("d")
+    return bool(bare) and (groups.get("rel") or "in").lower() in ("in", "during")
 
 
 def _relate(rel: str | None, start: date, end: date, newest: bool) -> Window:

@@ -206,3 +206,10 @@ def test_since_an_event_starts_on_the_day_of_the_article_about_it(app: App) -> N
     titles = {h.article.title for h in found.hits}
     assert "Brackenford tram line cost rises" in titles
     assert "Brackenford tram line approved" not in titles  # 2005: before the election
+
+
+def test_a_soft_window_prefers_its_articles_and_keeps_the_others(indexed: App) -> None:
+    soft = Window(date(2005, 1, 1), date(2005, 12, 31), soft=True)
+    hits = indexed.retriever.search("Brackenford tram line cost", 6, window=soft)
+    assert hits[0].article.title == "Brackenford tram line approved"  # 2005 first
+    assert "Brackenford tram line cost rises" in {h.article.title for h in hits}  # 2025 kept

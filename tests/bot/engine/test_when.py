@@ -53,10 +53,10 @@ D = date
             "What did the council decide?",
         ),
         ("What happened in September?", Window(D(2024, 9, 1), D(2024, 10, 31)), "What happened?"),
-        (
+        (  # a bare year: when it happened; prefers articles of then, filters nothing
             "Who led the charts in 2004?",
-            Window(D(2004, 1, 1), D(2005, 1, 31)),
-            "Who led the charts?",
+            Window(D(2004, 1, 1), D(2005, 1, 31), soft=True),
+            "Who led the charts in 2004?",
         ),
         (
             "How have prices moved since 2004?",
@@ -174,3 +174,9 @@ def test_a_named_day_or_a_relative_window_gets_no_reporting_slack() -> None:
 def test_a_dated_question_is_about_what_was_published_by_then() -> None:
     assert read_question("What happened this year?", D(2005, 1, 1)).window.end == D(2005, 1, 1)
     assert read_question("Who won in 2004?", D(2005, 1, 10)).window.end == D(2005, 1, 10)
+
+
+def test_a_bare_year_after_since_or_before_still_filters() -> None:
+    assert not read_question("What changed since 2004?", NOW).window.soft
+    assert read_question("What changed before 2004?", NOW).window == Window(end=D(2003, 12, 31))
+    assert read_question("How much did piracy cost in 2003?", NOW).window.soft
