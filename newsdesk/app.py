@@ -170,9 +170,7 @@ def build_desk(
     weights = Weights.load().for_embedder(index.embedder.name)
     evidence = Evidence(index.embedder.embed, weights)
     dates = Dates(retriever, asking_day(settings))
-    answers = AnswerService(
-        retriever, model, evidence, max_tokens=settings.max_tokens, dates=dates
-    )
+    answers = AnswerService(retriever, model, evidence, max_tokens=settings.max_tokens, dates=dates)
     summaries = Summariser(
         index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
     )
