@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Protocol
 
 from bot.types import Answer, Summary, Turn
+from index.dates import select_records
 from index.lookup import best_match, matching_titles
 from index.models import ArticleRecord
 
@@ -53,7 +55,17 @@ class DeskAPI(Protocol):
 
     async def find_titles(self, query: str, limit: int = 25) -> list[ArticleRecord]: ...
 
-    async def recent(self, limit: int = 10) -> list[ArticleRecord]: ...
+    async def recent(
+        self,
+        limit: int = 10,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        site: str | None = None,
+    ) -> list[ArticleRecord]:
+        """The most recently indexed articles; with dates or a site, those published then or
+        there, newest first (`index.dates.select_records`)."""
+        ...
 
     async def about(self) -> dict[str, object]: ...
 
@@ -114,9 +126,16 @@ class Desk:
         records = await asyncio.to_thread(self._index.catalog.records)
         return matching_titles(query, records, limit)
 
-    async def recent(self, limit: int = 10) -> list[ArticleRecord]:
+    async def recent(
+        self,
+        limit: int = 10,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        site: str | None = None,
+    ) -> list[ArticleRecord]:
         records = await asyncio.to_thread(self._index.catalog.records)
-        return records[:limit]
+        return select_records(records, since=since, until=until, site=site)[:limit]
 
     async def about(self) -> dict[str, object]:
         stats = await asyncio.to_thread(self._index.stats)

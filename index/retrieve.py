@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from index.dates import Window, published_day
 from index.errors import IndexDamagedError
 from index.indexer import Index, embed_text
 from index.ingest.clean import valid_unicode
@@ -41,6 +42,11 @@ class RetrievalConfig:
     per_article: int = 2
     min_relevance: float = 0.35
     candidates: int = 20
+    window_candidates: int = 200
+    """Candidates of a search limited to a date window (most may fall outside it)."""
+    newest_margin: float = 0.08
+    """For "latest": articles within this similarity of the best one are ordered newest first
+    (fitted on the date questions' dev split, eval/dates/)."""
 
 
 class Retriever:
@@ -53,9 +59,17 @@ class Retriever:
         self._delta = _Delta(stale=False)
 
     def search(
-        self, query: str, k: int | None = None, *, threshold: bool = True
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        threshold: bool = True,
+        window: Window | None = None,
     ) -> list[Retrieved]:
         """The best chunks for `query`, at most `per_article` an article; [] if none is relevant.
+
+        `window` keeps only articles published in it (undated ones are kept) and, if it asks
+        for the newest, orders the nearly-as-relevant ones newest first.
 
         Raises `IndexDamagedError` rather than return [] from an index whose vectors are gone.
         """
@@ -64,7 +78,7 @@ class Retriever:
             self._index.check_embedder()
             self._refresh()
             try:
-                return self._search(query, k or self.config.top_k, threshold)
+                return self._search(query, k or self.config.top_k, threshold, window)
             except (MissingCollectionError, IndexDamagedError):
                 raise
             except Exception:
@@ -74,24 +88,27 @@ class Retriever:
                 log.info("vector store handle out of date; reloading", exc_info=True)
                 self._generation = -1
                 self._refresh()
-                return self._search(query, k or self.config.top_k, threshold)
+                return self._search(query, k or self.config.top_k, threshold, window)
 
-    def _search(self, query: str, k: int, threshold: bool) -> list[Retrieved]:
+    def _search(
+        self, query: str, k: int, threshold: bool, window: Window | None
+    ) -> list[Retrieved]:
         cfg = self.config
+        candidates = cfg.window_candidates if window and window.bounded else cfg.candidates
         collection = self._index.collection()
         if not collection:
             return []
         vector = self._index.embedder.embed([query])[0]
         try:
-            dense = self._index.store.query(collection, vector, cfg.candidates)
+            dense = self._index.store.query(collection, vector, candidates)
         except MissingCollectionError as exc:
             self._generation = -1  # check again next time
             raise IndexDamagedError(f"the vector collection {collection!r} is gone") from exc
-        dense = self._delta.merge(dense, vector, cfg.candidates)
+        dense = self._delta.merge(dense, vector, candidates)
         # one catalog read: each hit's chunk, if its version is the committed one
         visible = self._index.catalog.visible_chunks(h.key for h in dense)
         found = [(visible[h.key], h.similarity) for h in dense if h.key in visible]
-        lexical = self._index.catalog.lexical_search(query, cfg.candidates)
+        lexical = self._index.catalog.lexical_search(query, candidates)
         fused = _rrf([c for c, _ in found], lexical)
         sims = {c.chunk_id: s for c, s in found}
         sims |= self._delta.similarities([c for c in lexical if c.chunk_id not in sims], vector)
@@ -102,7 +119,7 @@ class Retriever:
             [(c, hashes[c.article_id]) for c in missing if c.article_id in hashes],
             vector,
         )
-        return self._select(fused, sims, k, threshold)
+        return self._select(fused, sims, k, threshold, window or Window())
 
     def _select(
         self,
@@ -110,18 +127,27 @@ class Retriever:
         sims: dict[str, float],
         k: int,
         threshold: bool,
+        window: Window,
     ) -> list[Retrieved]:
         cfg = self.config
         ranked = [cid for cid in fused if cid in sims]  # fused is in RRF order
+        records = {
+            r.article_id: r
+            for r in self._index.catalog.records({fused[c].article_id for c in ranked})
+        }
+        days = {a: published_day(r.published) for a, r in records.items()}
+        if window.bounded:
+            ranked = [c for c in ranked if window.contains(days.get(fused[c].article_id))]
         if threshold:
             if not ranked or max(sims[c] for c in ranked) < cfg.min_relevance:
                 return []
             floor = cfg.min_relevance * 0.8
             ranked = [c for c in ranked if sims[c] >= floor]
-        records = {
-            r.article_id: r
-            for r in self._index.catalog.records({fused[c].article_id for c in ranked})
-        }
+        if (window.newest or window.soft) and ranked:
+            best = max(sims[c] for c in ranked)
+            near = [c for c in ranked if sims[c] >= best - cfg.newest_margin]
+            near.sort(key=lambda c: window.prefers(days.get(fused[c].article_id)))
+            ranked = near + [c for c in ranked if c not in near]
         chosen: list[Retrieved] = []
         per_article: dict[str, int] = {}
         for cid in ranked:

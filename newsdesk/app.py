@@ -11,9 +11,11 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from datetime import date
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from index.dates import today
 from index.embed import Embedder, build_embedder
 from index.indexer import Index, WriteLock
 from index.memory import limit_malloc_arenas
@@ -100,7 +102,10 @@ class App:
     def retriever(self) -> Retriever:
         s = self.settings
         config = RetrievalConfig(
-            top_k=s.top_k, per_article=s.per_article_chunks, min_relevance=s.min_relevance
+            top_k=s.top_k,
+            per_article=s.per_article_chunks,
+            min_relevance=s.min_relevance,
+            newest_margin=s.newest_margin,
         )
         return Retriever(self.index, config)
 
@@ -158,6 +163,7 @@ def build_desk(
     """The async front over the engine: answers, summaries, the worker queue."""
     from bot.desk import Desk
     from bot.engine.answer import AnswerService
+    from bot.engine.dated import Dates
     from bot.engine.digest import Digester
     from bot.engine.evidence import Evidence, Weights
     from bot.engine.summarise import Summariser
@@ -165,12 +171,19 @@ def build_desk(
 
     weights = Weights.load().for_embedder(index.embedder.name)
     evidence = Evidence(index.embedder.embed, weights)
-    answers = AnswerService(retriever, model, evidence, max_tokens=settings.max_tokens)
+    dates = Dates(retriever, asking_day(settings))
+    answers = AnswerService(retriever, model, evidence, max_tokens=settings.max_tokens, dates=dates)
     summaries = Summariser(
         index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
     )
     digests = Digester(index.catalog, retriever, summaries)
     return Desk(index, answers, digests, Worker(settings.queue_size), lambda: model().name)
+
+
+def asking_day(settings: Settings) -> Callable[[], date]:
+    """The day questions are asked on: `NEWSDESK_NOW` when set, else the real clock's."""
+    fixed = settings.now
+    return (lambda: fixed) if fixed else today
 
 
 def build_connection(settings: Settings) -> Connection:

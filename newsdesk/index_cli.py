@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from index.dates import parse_day, select_records
 from index.errors import SourceError
 from index.ingest.load import expand_sources, load_source
 from index.models import Article
@@ -68,10 +70,40 @@ def add(
         raise typer.Exit(1)
 
 
+def _day(value: str | None) -> date | None:
+    """A `--since`/`--until` value: YYYY-MM-DD (or any date a feed gives), else one clear line."""
+    if value is None:
+        return None
+    try:
+        return parse_day(value)
+    except ValueError as exc:
+        fail(str(exc))
+
+
 @index_app.command("list")
-def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
-    """List the indexed articles, most recently indexed first."""
-    records = guarded(lambda: _app().index.catalog.records())
+def list_articles(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    since: str | None = typer.Option(
+        None,
+        "--since",
+        help="Only articles published on or after this day (YYYY-MM-DD).",
+    ),
+    until: str | None = typer.Option(
+        None,
+        "--until",
+        help="Only articles published on or before this day (YYYY-MM-DD).",
+    ),
+    site: str | None = typer.Option(
+        None, "--site", help="Only articles from a site whose name contains this (any case)."
+    ),
+) -> None:
+    """List the indexed articles, most recently indexed first.
+
+    With --since/--until: the articles published in those days (undated ones are left out),
+    newest first.
+    """
+    everything = guarded(lambda: _app().index.catalog.records())
+    records = select_records(everything, since=_day(since), until=_day(until), site=site)
     if as_json:
         keys = (
             "article_id",
@@ -86,10 +118,12 @@ def list_articles(as_json: bool = typer.Option(False, "--json", help="Print JSON
         )
         print_json([{k: asdict(r)[k] for k in keys} for r in records])
         return
-    table = Table("title", "site", "chunks", "source")
+    table = Table("title", "site", "published", "chunks", "source")
     table.add_column("article_id", no_wrap=True)
     for r in records:
-        table.add_row(r.title, r.site or "", str(r.chunks), r.source, r.article_id)
+        table.add_row(
+            r.title, r.site or "", r.published or "", str(r.chunks), r.source, r.article_id
+        )
     out.print(table)
 
 

@@ -6,6 +6,7 @@ the two in sync. Building a `Settings` touches nothing on disk and needs no toke
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -102,6 +103,20 @@ class Settings(BaseSettings):
         le=1.0,
         description="Dense cosine similarity a source needs (unless BM25 strongly agrees); "
         "below it on every source the answer is 'the indexed articles don't cover that'.",
+    )
+    now: date | None = Field(
+        None,
+        ge=date(1900, 1, 1),
+        le=date(2200, 12, 31),
+        description="The day questions are asked on (YYYY-MM-DD): 'this week', 'last month', "
+        "'latest' are read against it; for tests and evaluation; empty = today's date.",
+    )
+    newest_margin: float = Field(
+        0.08,
+        ge=0.0,
+        le=1.0,
+        description="For 'latest'/'recent' questions and disagreeing articles: sources within "
+        "this similarity of the best one are ordered newest first.",
     )
 
     # --- model -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from bot.engine.coverage import about, question_features
+from bot.engine.dated import Dates
 from bot.engine.evidence import Candidate, Evidence
 from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, near_miss, verify
 from bot.engine.model import ChatModel, TextCallback
@@ -37,8 +38,10 @@ class AnswerService:
         evidence: Evidence,
         *,
         max_tokens: int = 200,
+        dates: Dates | None = None,
     ) -> None:
         self._retriever = retriever
+        self._dates = dates or Dates(retriever)
         self._model = model
         self._evidence = evidence
         self._max_tokens = max_tokens
@@ -49,7 +52,10 @@ class AnswerService:
         """Answer a checked question; `history` is the already trimmed conversation so far."""
         turns = list(history)
         query = " ".join([t.question for t in turns[-1:]] + [question])
-        hits = self._retriever.search(query)
+        found = self._dates.search(question, query)
+        if found.stale:  # nothing in the asked dates: say how old the news is instead
+            return found.stale
+        hits = found.hits
         if not hits:  # nothing relevant: decided by retrieval, no model call
             return refusal(question)
         numbered = number_sources(hits, [])
@@ -76,7 +82,8 @@ class AnswerService:
         raw = self._model().complete(
             messages, max_tokens=self._max_tokens, on_text=on_text, stop=ANSWER_STOP
         )
-        return verify(question, raw, numbered, ranked, margin=self._evidence.weights.quote_margin)
+        answer = verify(question, raw, numbered, ranked, margin=self._evidence.weights.quote_margin)
+        return self._dates.dated(answer, found)
 
     @staticmethod
     def _unanswered(question: str, numbered: Numbered, best: Candidate) -> Answer:

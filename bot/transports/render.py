@@ -190,14 +190,16 @@ def sources_embed(sources: Sequence[Source], *, title: str = "Sources") -> Embed
     return fit_embed(EmbedSpec(title=title, description=body))
 
 
-def format_articles(records: Iterable[ArticleRecord]) -> str:
-    """Recently indexed articles, one line each."""
+def format_articles(
+    records: Iterable[ArticleRecord], empty: str = "Nothing is indexed yet."
+) -> str:
+    """Articles, one line each; `empty` when there are none."""
     lines = []
     for i, r in enumerate(records, 1):
         url = member_link(r.url)
         link = f" <{url}>" if url else ""
         lines.append(f"{i}. {source_label(truncate(r.title, 150), r.site, r.published)}{link}")
-    return neutralise_mentions("\n".join(lines)) if lines else "Nothing is indexed yet."
+    return neutralise_mentions("\n".join(lines)) if lines else empty
 
 
 def format_about(info: Mapping[str, object]) -> str:

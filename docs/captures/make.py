@@ -1,6 +1,6 @@
 """Captures of what members see: one answer, one refusal, one summary and one topic digest, in
-Discord and the terminal, and the announcement of new articles from a watched feed in Discord,
-rendered to PNG with headless Chromium.
+Discord and the terminal, the announcement of new articles from a watched feed and a "this week"
+question in a thread in Discord, rendered to PNG with headless Chromium.
 
     .venv/bin/python docs/captures/make.py                              # writes docs/captures/*.png
     .venv/bin/python docs/captures/make.py --only discord --case digest  # just one of them
@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,6 +62,20 @@ CASES = (  # (name, Discord slash command, its options, the same in `newsdesk ch
     ),
 )
 BUSY_PREFIXES = ("🔎", "⏳", "✍")
+# The "this week" capture: two dated articles of our own (the samples carry no dates), asked on
+# Wednesday 18 June 2025 (NEWSDESK_NOW): a question in a thread, then a "this week" follow-up.
+NOW = "2025-06-18"
+DATED_CSV = """title,text,published,site
+Eastgate tram fares set at £2.10,"Brackenford council has set a single fare on the Eastgate \
+tram line at £2.10, councillors said on Tuesday. A day ticket will cost £4.50. The fares were \
+agreed after a consultation in which 2,300 residents took part.",2025-05-20,Brackenford Echo
+Eastgate tram fares cut to £1.80 for the summer,"Single fares on the Eastgate tram line will \
+fall to £1.80 from Monday until the end of August, Brackenford council said. Councillors cut \
+the Eastgate fare after passenger numbers in the first week fell short of forecasts.",\
+2025-06-16,Brackenford Echo
+"""
+THREAD_QUESTION = "How much is a single fare on the Eastgate tram?"
+THIS_WEEK = "What happened to Eastgate tram fares this week?"
 
 
 def index_samples(data_dir: Path) -> None:
@@ -247,6 +262,69 @@ async def announcement_page(data_dir: Path) -> str:
         httpd.shutdown()  # type: ignore[attr-defined]
 
 
+async def this_week_page(data_dir: Path) -> str:
+    """A question with `thread: True`, then a "this week" follow-up in the bot's thread."""
+    from bot.transports.discord.client import run_bot_async
+    from newsdesk.app import App, build_bot_config, build_connection
+    from newsdesk.settings import Settings
+
+    fake = FakeDiscord()
+    await fake.start()
+    settings = Settings(
+        data_dir=data_dir,
+        discord_token=fake.token,
+        discord_api_base=fake.api_base,
+        discord_gateway_url=fake.gateway_url,
+        cooldown_seconds=0.0,
+        now=date.fromisoformat(NOW),
+    )
+    app = App(settings)
+    task = asyncio.create_task(
+        run_bot_async(
+            build_connection(settings),
+            build_bot_config(settings),
+            app.desk,
+            guild_ready_timeout=0.05,
+        )
+    )
+    try:
+        await asyncio.wait_for(fake.ready.wait(), 60)
+        await asyncio.sleep(0.3)
+        options = [
+            {"name": "question", "type": 3, "value": THREAD_QUESTION},
+            {"name": "thread", "type": 5, "value": True},
+        ]
+        state = await fake.slash("ask", options)
+        await fake.wait_for(lambda: fake.sent("POST", "/threads"), timeout=300)
+        assert state.original is not None
+        await settled(fake, state.original)
+        thread = state.original
+        await fake.user_says(THIS_WEEK, channel=thread)
+        reply = await fake.wait_for(lambda: fake.channel_messages(thread), timeout=60)
+        await settled(fake, int(reply[0]["id"]))
+        used = f"/ask question: {THREAD_QUESTION} thread: True"
+        blocks = [render_message(fake.messages[thread], used=used)]
+        mine = fake.channel_messages(thread, bot=False) + fake.channel_messages(thread)
+        blocks += [render_message(m) for m in sorted(mine, key=lambda m: int(m["id"]))]
+        return page(blocks, channel=f"newsroom › {THREAD_QUESTION}")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await fake.stop()
+
+
+def index_dated(data_dir: Path) -> None:
+    csv_path = data_dir.parent / "dated.csv"
+    csv_path.write_text(DATED_CSV, encoding="utf-8")
+    env = dict(os.environ, NEWSDESK_DATA_DIR=str(data_dir))
+    subprocess.run(
+        [str(NEWSDESK), "index", "add", str(csv_path)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def _ephemeral(text: str) -> dict[str, object]:
     return {"author": p.BOT_USER, "content": text, "embeds": []}
 
@@ -359,7 +437,9 @@ def screenshot(html: str, png: Path, width: int = 820) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--only", choices=("discord", "terminal", "announcement"), help="one kind of capture"
+        "--only",
+        choices=("discord", "terminal", "announcement", "this-week"),
+        help="one kind of capture",
     )
     parser.add_argument(
         "--case", action="append", choices=[c[0] for c in CASES], help="only these (repeatable)"
@@ -371,6 +451,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {tool} is not installed (apt-get install -y {tool})", file=sys.stderr)
             return 1
     OUT.mkdir(parents=True, exist_ok=True)
+    if only in (None, "this-week"):
+        with tempfile.TemporaryDirectory(prefix="newsdesk-captures-") as tmp:
+            index_dated(Path(tmp) / "data")
+            screenshot(
+                asyncio.run(this_week_page(Path(tmp) / "data")), OUT / "discord-this-week.png"
+            )
+            print(f"wrote {OUT / 'discord-this-week.png'}")
+    if only == "this-week":
+        return 0
     with tempfile.TemporaryDirectory(prefix="newsdesk-captures-") as tmp:
         data_dir = Path(tmp) / "data"
         index_samples(data_dir)

@@ -224,7 +224,8 @@ def _load_url(
 
 
 def _load_csv(source: str, resolved: str, text: str) -> list[Article]:
-    """One article per non-empty row of a `text` column; a `title` column wins over a guess."""
+    """One article per non-empty row of a `text` column; a `title` column wins over a guess, and
+    `published`, `site` and `url` columns, when there are any, are kept as the article's."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     columns = {name.strip().lower(): name for name in reader.fieldnames or [] if name}
@@ -245,11 +246,20 @@ def _load_csv(source: str, resolved: str, text: str) -> list[Article]:
                     title=title,
                     text=body,
                     source=resolved,
+                    url=_cell(row, columns, "url"),
+                    site=_cell(row, columns, "site"),
+                    published=_cell(row, columns, "published"),
                 )
             )
     except csv.Error as exc:
         raise SourceError(source, f"malformed CSV ({exc})") from exc
     return articles
+
+
+def _cell(row: dict[str, str | None], columns: dict[str, str], key: str) -> str | None:
+    """A metadata cell of a CSV row, stripped; None when the column or its value is missing."""
+    value = (row.get(columns[key]) or "").strip() if key in columns else ""
+    return value or None
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")

@@ -6,9 +6,11 @@ import asyncio
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.desk import QueuedCallback, TokenCallback
 from bot.types import Answer, Source, Summary, Turn
+from index.dates import select_records
 from index.errors import ArticleNotFoundError
 from index.lookup import best_match, matching_titles, named_article
 from index.models import ArticleRecord
@@ -187,9 +189,17 @@ class FakeDesk:
     def _by_recency(self) -> list[ArticleRecord]:
         return sorted(self.articles, key=lambda a: -a.indexed_at)
 
-    async def recent(self, limit: int = 10) -> list[ArticleRecord]:
-        self.calls.append(Call("recent", (limit,)))
-        return self._by_recency()[:limit]
+    async def recent(
+        self,
+        limit: int = 10,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        site: str | None = None,
+    ) -> list[ArticleRecord]:
+        self.calls.append(Call("recent", (limit, since, until, site)))
+        chosen = select_records(self._by_recency(), since=since, until=until, site=site)
+        return chosen[:limit]  # the real Desk's rule, on its records
 
     async def about(self) -> dict[str, object]:
         self.calls.append(Call("about", ()))

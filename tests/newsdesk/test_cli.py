@@ -258,3 +258,31 @@ def test_summarise_needs_an_article_or_a_topic(runner: CliRunner, args: tuple[st
     code, out, err = run(runner, "summarise", *args)
     assert code == 1 and out == ""
     assert "give an ARTICLE (id or title) or --topic TEXT" in err
+
+
+def test_list_filters_by_published_dates_and_site(runner: CliRunner, tmp_path: Path) -> None:
+    rows = tmp_path / "dated.csv"
+    rows.write_text(
+        "title,text,published,site\n"
+        "Tram fares rise,Fares on the tram rise by ten pence.,2005-03-08,Valley Gazette\n"
+        "Library hours cut,The library will close on Saturdays.,2005-01-20,Lowick Post\n"
+        "Bridge shut,The footbridge is shut for repairs.,,Valley Gazette\n",
+        encoding="utf-8",
+    )
+    assert run(runner, "index", "add", str(rows))[0] == 0
+
+    def titles(*options: str) -> list[str]:
+        code, out, err = run(runner, "index", "list", "--json", *options)
+        assert code == 0, err
+        return [a["title"] for a in json.loads(out)]
+
+    assert titles("--since", "2005-02-01") == ["Tram fares rise"]
+    assert titles("--since", "2005-01-01", "--until", "2005-12-31") == [
+        "Tram fares rise",
+        "Library hours cut",
+    ]
+    assert sorted(titles("--site", "gazette")) == ["Bridge shut", "Tram fares rise"]
+    assert titles("--until", "2004-12-31") == []
+    code, out, err = run(runner, "index", "list", "--since", "next week")
+    assert code == 1 and out == ""
+    assert "'next week' is not a date; use YYYY-MM-DD" in err

@@ -16,6 +16,7 @@ from discord import app_commands
 from bot.conversation import Conversation, check_question, describe_error
 from bot.desk import DeskAPI
 from bot.transports.discord.rules import (
+    ArticleFilter,
     BotConfig,
     ChainMessage,
     Cooldown,
@@ -214,10 +215,24 @@ class Handlers:
         )
         return [app_commands.Choice(name=n, value=v) for n, v in autocomplete_choices(records)]
 
-    async def articles(self, interaction: discord.Interaction) -> None:
+    async def articles(
+        self,
+        interaction: discord.Interaction,
+        since: str | None = None,
+        until: str | None = None,
+        site: str | None = None,
+    ) -> None:
+        try:
+            chosen = ArticleFilter.parse(since, until, site)
+        except ValueError as exc:
+            await ephemeral_error(interaction, str(exc))
+            return
         await interaction.response.defer(thinking=True)
-        text = format_articles(await self.desk.recent(10))
-        embed = to_embed(fit_embed(EmbedSpec(title="Recently indexed", description=text)))
+        records = await self.desk.recent(
+            10, since=chosen.since, until=chosen.until, site=chosen.site
+        )
+        text = format_articles(records, empty=chosen.empty)
+        embed = to_embed(fit_embed(EmbedSpec(title=chosen.title, description=text)))
         await interaction.edit_original_response(embed=embed)
 
     async def about(self, interaction: discord.Interaction) -> None:
@@ -283,9 +298,19 @@ def add_commands(tree: app_commands.CommandTree[discord.Client], handlers: Handl
         return await handlers.article_choices(interaction, current)
 
     @tree.command(name="articles")
-    async def articles(interaction: discord.Interaction) -> None:
-        """List the most recently indexed articles."""
-        await handlers.articles(interaction)
+    @app_commands.describe(
+        since="Only articles published on or after this day (YYYY-MM-DD)",
+        until="Only articles published on or before this day (YYYY-MM-DD)",
+        site="Only articles from a site whose name contains this",
+    )
+    async def articles(
+        interaction: discord.Interaction,
+        since: str | None = None,
+        until: str | None = None,
+        site: str | None = None,
+    ) -> None:
+        """List the most recently indexed articles, or those of some dates or a site."""
+        await handlers.articles(interaction, since, until, site)
 
     @tree.command(name="about")
     async def about(interaction: discord.Interaction) -> None:

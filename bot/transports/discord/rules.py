@@ -14,9 +14,11 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.transports.render import truncate
 from bot.types import Turn
+from index.dates import format_day, parse_day
 from index.models import ArticleRecord
 
 log = logging.getLogger(__name__)
@@ -170,6 +172,47 @@ def autocomplete_choices(records: Iterable[ArticleRecord]) -> list[tuple[str, st
         if len(choices) == CHOICES_LIMIT:
             break
     return choices
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """What `/articles` was asked for: published between `since` and `until`, from `site`."""
+
+    since: date | None = None
+    until: date | None = None
+    site: str | None = None
+
+    @classmethod
+    def parse(cls, since: str | None, until: str | None, site: str | None) -> ArticleFilter:
+        """The options as typed; a day that is not one raises `ValueError` saying how to write
+        it, as does a `since` after the `until`."""
+        first = parse_day(since) if since and since.strip() else None
+        last = parse_day(until) if until and until.strip() else None
+        if first and last and first > last:
+            raise ValueError(f"`since` ({first}) is after `until` ({last}); swap them")
+        return cls(first, last, (site or "").strip() or None)
+
+    @property
+    def title(self) -> str:
+        """`Articles from BBC published 1 March 2005 – 31 March 2005`, or "Recently indexed"."""
+        if not (self.since or self.until or self.site):
+            return "Recently indexed"
+        parts = ["Articles"]
+        if self.site:
+            parts.append(f"from {truncate(self.site, 80)}")
+        if self.since and self.until:
+            parts.append(f"published {format_day(self.since)} – {format_day(self.until)}")
+        elif self.since:
+            parts.append(f"published since {format_day(self.since)}")
+        elif self.until:
+            parts.append(f"published up to {format_day(self.until)}")
+        return " ".join(parts)
+
+    @property
+    def empty(self) -> str:
+        if not (self.since or self.until or self.site):
+            return "Nothing is indexed yet."
+        return "No indexed article matches (articles without a date are left out of dated lists)."
 
 
 @dataclass

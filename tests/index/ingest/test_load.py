@@ -163,6 +163,21 @@ def test_csv_title_column_wins_and_empty_rows_are_skipped(write: Write) -> None:
     assert second.article_id == stable_id(f"{path.resolve()}#3")  # row numbers, blanks counted
 
 
+def test_csv_published_site_and_url_columns_are_kept(write: Write) -> None:
+    data = (
+        "text,published,site,url\n"
+        "Tram fares rise.,2005-03-08,Valley Gazette,https://gazette.example.org/fares\n"
+        "Library closes.,  ,,javascript:alert(1)\n"
+    )
+    dated, undated = load(write("dated.csv", data))
+    assert (dated.published, dated.site, dated.url) == (
+        "2005-03-08",
+        "Valley Gazette",
+        "https://gazette.example.org/fares",
+    )
+    assert (undated.published, undated.site, undated.url) == (None, None, None)
+
+
 def test_feed_file_entries_deduplicated_by_guid_then_link() -> None:
     articles = load(PAGES / "feed.rss")
     assert [a.title for a in articles] == [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from bot.types import BusyError, Turn
 from devtools.fake_discord import payloads as p
 from devtools.fake_discord.server import FakeDiscord, InteractionState
-from tests.bot.fakes import FakeDesk, answer, source
+from tests.bot.fakes import FakeDesk, answer, record, source
 from tests.bot.transports.discord.conftest import ROVERS, TRAM, RunningBot, StartBot
 
 DEFERRED = 5
@@ -43,7 +44,7 @@ async def test_sync_to_a_guild_copies_the_global_commands(
     assert help_text == {
         "ask": "Ask a question; the answer cites the indexed articles it is based on.",
         "summarise": "Summarise an indexed article, or digest a topic from the most relevant ones.",
-        "articles": "List the most recently indexed articles.",
+        "articles": "List the most recently indexed articles, or those of some dates or a site.",
         "about": "Show the model, the embedder and the size of the index.",
     }
     ask = next(c for c in put.body if c["name"] == "ask")
@@ -210,6 +211,33 @@ async def test_articles_and_about(fake: FakeDiscord, desk: FakeDesk, bot: Runnin
     assert listed["embeds"][0]["description"].startswith("1. Tram line approved")
     told = await fake.wait_for(lambda: (m := original(fake, about)) and m["content"] and m)
     assert told["content"] == "model: fake\narticles: 0"
+
+
+async def test_articles_of_some_dates_and_a_site(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
+    desk.articles[:] = [
+        record("a1", "Tram fares rise", when=3.0, site="Valley Gazette", published="2005-03-08"),
+        record("a2", "Library hours cut", when=2.0, site="Lowick Post", published="2005-01-20"),
+        record("a3", "Bridge shut", when=1.0, site="Valley Gazette"),
+    ]
+    state = await fake.slash("articles", [opt("since", "2005-01-01"), opt("site", "gazette")])
+    listed = await fake.wait_for(lambda: finished(fake, state))
+    [embed] = listed["embeds"]
+    assert embed["title"] == "Articles from gazette published since 1 January 2005"
+    assert embed["description"] == "1. Tram fares rise — Valley Gazette, 2005-03-08"
+    assert desk.calls[-1].args == (10, date(2005, 1, 1), None, "gazette")
+
+
+async def test_articles_with_a_bad_day_get_a_private_note(
+    fake: FakeDiscord, desk: FakeDesk, bot: RunningBot
+) -> None:
+    state = await fake.slash("articles", [opt("until", "next tuesday")])
+    await fake.wait_for(lambda: state.ephemeral_texts)
+    assert state.ephemeral_texts == [
+        "'next tuesday' is not a date; use YYYY-MM-DD, e.g. 2025-06-14"
+    ]
+    assert not [c for c in desk.calls if c.method == "recent"]
 
 
 async def test_a_stale_command_gets_a_short_private_note_and_one_info_line(

@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from itertools import pairwise
 from unittest.mock import AsyncMock
 
 import pytest
 
 from bot.transports.discord.rules import (
+    ArticleFilter,
     ChainMessage,
     Cooldown,
     MessageFacts,
@@ -150,3 +152,15 @@ async def test_a_failing_edit_does_not_stop_the_stream() -> None:
     await asyncio.sleep(0.05)
     await streamer.close()
     assert edit.call_count == 2
+
+
+def test_article_filter_reads_days_and_refuses_a_backwards_range() -> None:
+    assert ArticleFilter.parse(None, " ", "") == ArticleFilter()
+    assert ArticleFilter().title == "Recently indexed"
+    chosen = ArticleFilter.parse("2005-03-01", "2005-03-31", " BBC ")
+    assert chosen == ArticleFilter(date(2005, 3, 1), date(2005, 3, 31), "BBC")
+    assert chosen.title == "Articles from BBC published 1 March 2005 – 31 March 2005"
+    with pytest.raises(ValueError, match="is after `until`"):
+        ArticleFilter.parse("2005-04-01", "2005-03-01", None)
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        ArticleFilter.parse("soon", None, None)
