@@ -57,9 +57,10 @@ DEMO = [
     pytest.param(
         "Who led Fernwing's funding round?",
         "Northgate Ventures",
-        marks=pytest.mark.xfail(
-            strict=True, reason="issue 18: the ranker quotes another Fernwing sentence"
-        ),
+        # Not strict: the 0.5B model's answer passes the checks in some runs (the KV cache it
+        # reuses from earlier questions changes its numerics); when it fails, the ranker quotes
+        # another Fernwing sentence. Issue 18's note reports it.
+        marks=pytest.mark.xfail(strict=False, reason="issue 18: right in some runs only"),
     ),
     ("How many homes does the Tarnvale hosepipe ban cover?", "310,000"),
     ("When was Millrace Bridge built?", "1893"),
