@@ -231,10 +231,11 @@ def chroma_server() -> Iterator[ServerProcess]:
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[ServerProcess]:
     pytest.importorskip("llama_cpp.server.app", reason="needs llama-cpp-python[server]")
-    from bot.engine.model import small_model_path
+    from bot.engine.model import DEFAULT_MODEL, packaged_model_path
 
     root = server_tmp("llama")
-    server = start_llama_server(small_model_path(), root, "--n_ctx", "2048", "--seed", "0")
+    model = packaged_model_path(DEFAULT_MODEL)  # the default reader, as a deployment would serve
+    server = start_llama_server(model, root, "--n_ctx", "2048", "--seed", "0")
     try:
         yield server
     finally:

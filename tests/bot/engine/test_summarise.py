@@ -99,11 +99,11 @@ def test_the_real_model_summary_is_bullets_each_verified_or_quoted() -> None:
     """The real twin of the scripted-model tests: whatever the bundled model writes, every
     bullet shown is either its checked words or a sentence of the article, cited [1]."""
     from bot.engine.bullets import read_rendered, verified
-    from bot.engine.model import LlamaCppModel, default_model_path
+    from bot.engine.model import LlamaCppModel, small_model_path
     from bot.engine.summarise import Summariser
     from index.models import Article
 
-    model = LlamaCppModel(default_model_path(), n_ctx=2048, threads=1, temperature=0.0, seed=0)
+    model = LlamaCppModel(small_model_path(), n_ctx=2048, threads=1, temperature=0.0, seed=0)
     summariser = Summariser(None, lambda: model, max_tokens=200, mode="model")  # type: ignore[arg-type]
     article = Article(article_id="a", title="Bakery reopens", text=ARTICLE, source="s")
     written = summariser.write(article)
