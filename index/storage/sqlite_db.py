@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -159,15 +160,40 @@ def open_db(path: Path, pragmas: Iterable[str]) -> GuardedConnection:
     raise why
 
 
+# One read-only descriptor per catalog file, kept open for the process's life. Closing any
+# descriptor of a file drops every POSIX lock this process holds on it, SQLite's included: a
+# header read that closed its file would let another process's last connection think it is alone,
+# checkpoint and delete the -wal and -shm files under our open connection ("disk I/O error").
+_HEADER_FDS: dict[str, int] = {}
+
+
+def _read_header(path: Path) -> tuple[bytes, int] | None:
+    """The file's first 100 bytes and its size, read without ever closing a descriptor of it;
+    None when there is no file yet (or it is reported when opened)."""
+    try:
+        now = path.stat()
+        key = str(path.resolve())
+        fd = _HEADER_FDS.get(key)
+        if fd is not None and (os.fstat(fd).st_ino, os.fstat(fd).st_dev) != (
+            now.st_ino,
+            now.st_dev,
+        ):
+            os.close(fd)  # the path is another file now: its old locks are not ours to keep
+            fd = None
+        if fd is None:
+            fd = _HEADER_FDS[key] = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        return os.pread(fd, 100, 0), now.st_size
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        return None
+
+
 def _check_header(path: Path) -> None:
     """O(1) checks SQLite leaves to the first unlucky read: the magic string, and a file shorter
     than its header says (truncated: rows on the missing pages are gone)."""
-    try:
-        with path.open("rb") as f:
-            header = f.read(100)
-        size = path.stat().st_size
-    except (FileNotFoundError, IsADirectoryError, PermissionError):
+    read = _read_header(path)
+    if read is None:
         return  # nothing yet, or reported when opened
+    header, size = read
     if not header:
         return  # an empty file is a new catalog
     if not header.startswith(b"SQLite format 3\0"):

@@ -105,16 +105,12 @@ def test_watching_can_be_turned_off(fast: Settings) -> None:
     assert not any(t.name == "newsdesk-feeds" for t in threading.enumerate())
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="quarantined: since 2026-12-06 13:40 this machine fails it on every run, on this code "
-    "and on the commit that added it, with an SQLite 'disk I/O error' in the watcher thread's "
-    "catalog after the child's poll; the same sequence outside pytest passes. The restart case "
-    "stays covered by tests/newsdesk/test_feeds_cli.py. Not yet diagnosed (round 5's note).",
-)
 def test_a_restarted_bot_resumes_the_schedule_without_duplicates(
     fast: Settings, http_server: Server
 ) -> None:
+    """Also the regression test of a lock bug: a header read that closed its descriptor dropped
+    this process's SQLite locks, and the child's last connection deleted the -wal under the
+    watcher's ("disk I/O error"); see `index.storage.sqlite_db._read_header`."""
     url = http_server.add("/feed.xml", feed_route([entry(1), entry(2)], etag=None))
     catalog = build_catalog(fast)[0]
     catalog.add_feed(new_feed(url, 1800.0, time.time()))
