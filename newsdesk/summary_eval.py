@@ -13,9 +13,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.engine.text import NUMBER, stems
 from index.chunk import sentence_spans
@@ -36,7 +37,11 @@ class KeyFacts:
     facts: tuple[str, ...]
 
 
-def load_facts(path: Path) -> list[KeyFacts]:
+R = TypeVar("R", "KeyFacts", "TopicFacts")
+
+
+def _records(path: Path, kind: str, make: Callable[[dict[str, Any]], R]) -> list[R]:
+    """One record per non-blank JSONL line, each with a dev/test `split` and non-empty `facts`."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -46,16 +51,21 @@ def load_facts(path: Path) -> list[KeyFacts]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
-            item = KeyFacts(
-                str(data["file"]), int(data["row"]), str(data["split"]), tuple(data["facts"])
-            )
+            item = make(json.loads(line))
         except (ValueError, KeyError, TypeError) as exc:
-            raise FactsFileError(f"{path}:{number}: not a key-facts record ({exc})") from exc
+            raise FactsFileError(f"{path}:{number}: not a {kind} record ({exc})") from exc
         if item.split not in ("dev", "test") or not item.facts:
             raise FactsFileError(f"{path}:{number}: split must be dev or test, facts non-empty")
         items.append(item)
     return items
+
+
+def load_facts(path: Path) -> list[KeyFacts]:
+    return _records(
+        path,
+        "key-facts",
+        lambda d: KeyFacts(str(d["file"]), int(d["row"]), str(d["split"]), tuple(d["facts"])),
+    )
 
 
 def strip_citations(summary: str) -> str:
@@ -99,26 +109,11 @@ class TopicFacts:
 
 
 def load_topics(path: Path) -> list[TopicFacts]:
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise FactsFileError(f"{path}: cannot read ({exc.strerror})") from exc
-    items = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            facts = tuple((str(f["fact"]), tuple(int(r) for r in f["rows"])) for f in data["facts"])
-            item = TopicFacts(
-                str(data["id"]), str(data["topic"]), str(data["file"]), str(data["split"]), facts
-            )
-        except (ValueError, KeyError, TypeError) as exc:
-            raise FactsFileError(f"{path}:{number}: not a topic record ({exc})") from exc
-        if item.split not in ("dev", "test") or not item.facts:
-            raise FactsFileError(f"{path}:{number}: split must be dev or test, facts non-empty")
-        items.append(item)
-    return items
+    def make(d: dict[str, Any]) -> TopicFacts:
+        facts = tuple((str(f["fact"]), tuple(int(r) for r in f["rows"])) for f in d["facts"])
+        return TopicFacts(str(d["id"]), str(d["topic"]), str(d["file"]), str(d["split"]), facts)
+
+    return _records(path, "topic", make)
 
 
 CITED = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
