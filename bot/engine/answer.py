@@ -8,7 +8,8 @@ model over the ranked evidence (`bot.engine.evidence`) finds no answer but the b
 article is about the question's names and numbers; the closest sentence is shown, not as an
 answer. Otherwise the model sees the best evidence sentences; its answer stands if its facts occur
 in the passages it cites and it states a fact of the asked-for kind that the evidence holds, else
-the answer quotes the best evidence (`grounding.quoted`).
+the answer quotes the best evidence (`grounding.quoted`). Where another article's evidence states
+a different figure for the same thing, the answer says so (`differ.sources_differ`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Callable, Sequence
 
 from bot.engine.coverage import about, question_features
 from bot.engine.dated import Dates
+from bot.engine.differ import sources_differ
 from bot.engine.evidence import Candidate, Evidence
 from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, near_miss, verify
 from bot.engine.model import ChatModel, TextCallback
@@ -83,7 +85,10 @@ class AnswerService:
             messages, max_tokens=self._max_tokens, on_text=on_text, stop=ANSWER_STOP
         )
         answer = verify(question, raw, numbered, ranked, margin=self._evidence.weights.quote_margin)
-        return self._dates.dated(answer, found)
+        dated = self._dates.dated(answer, found)
+        if dated.citations != answer.citations:  # the newer article leads, the older is named
+            return dated
+        return sources_differ(question, dated, ranked, numbered)
 
     @staticmethod
     def _unanswered(question: str, numbered: Numbered, best: Candidate) -> Answer:

@@ -11,6 +11,7 @@ from bot.engine.text import defuse
 from bot.types import Turn
 from index.models import Article
 from newsdesk.app import App
+from tests.conftest import make_article
 from tests.support import ScriptedModel
 
 
@@ -96,6 +97,31 @@ def test_instructions_inside_articles_stay_data(app: App) -> None:
     assert "\nassistant:" not in prompt.lower()
     assert answer.citations == (1,)
     assert "£4 million" in answer.text  # the forged reply was replaced by a quote
+
+
+def test_an_answer_names_another_article_that_gives_a_different_figure(app: App) -> None:
+    """Multi-article answers: the engine reads the other article's evidence and says they differ."""
+    first = make_article(
+        7,
+        "Harlow Foods paid £35m for the Brackley dairy, the firm said on Monday. "
+        "The dairy employs staff in Brackley.",
+        "Harlow Foods buys Brackley dairy",
+    )
+    second = make_article(
+        8,
+        "Harlow Foods paid £38m for the Brackley dairy, a union official said. "
+        "The union wants talks on pay.",
+        "Union questions Brackley dairy sale",
+    )
+    app.index.add([first, second])
+    model = ScriptedModel(["Harlow Foods paid £35m [1]."])
+    answer = service(app, model).answer("How much did Harlow Foods pay for the Brackley dairy?")
+    assert answer.mode == "model" and len(answer.citations) == 2
+    ours, theirs = (answer.sources[n - 1] for n in answer.citations)
+    assert {ours.title, theirs.title} == {first.title, second.title}
+    figure = "£35m" if ours.title == first.title else "£38m"
+    other = "£38m" if figure == "£35m" else "£35m"
+    assert answer.text.endswith(f"says {figure}, [{theirs.n}] says {other}.")
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,110 @@
+"""Answers that say where the articles disagree, instead of picking one silently (issue 20).
+
+News is told across articles, and they do not always agree on a figure: one says the deal is
+worth £35bn, a later one £38bn. After an answer to a "how much/how many" question is verified,
+the evidence it was shown is read once more. A sentence of another article disagrees when
+
+- it is about the same thing: both sentences mention the question's names and numbers
+  (`coverage.about`) and `SAME_THING` of the shorter one's words (figures aside) are in the other;
+- it states a figure of the same type (an amount of money, or a share) as the answer's sentence,
+  with no number in common; and
+- neither article states the other's figure (an article that says "up from £35bn to £38bn"
+  agrees with both).
+
+Then one line is added, citing both: "Sources differ: [1] says £35bn, [3] says £38bn." An answer
+whose evidence agrees stays as it was: a single-fact answer is still one sentence. Dated articles
+are handled first by `dated.Dates.dated` (the newer article leads, the older figure is named), so
+this runs only when that added nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from bot.engine.coverage import about
+from bot.engine.evidence import Candidate
+from bot.engine.grounding import SHOWN, Numbered, strip_citations
+from bot.engine.text import FACT_PATTERNS, asked_kind, numbers, stems
+from bot.types import Answer
+
+SAME_THING = 0.5  # share of the shorter sentence's words the other must hold
+FIGURE_TYPES = ("money", "share")
+# How far down the ranked evidence a disagreeing sentence may be: the sentences the model saw,
+# and as many again (a second article's sentence often ranks just below the first's).
+LOOK = 2 * SHOWN
+
+
+def sources_differ(
+    question: str, answer: Answer, ranked: Sequence[Candidate], numbered: Numbered
+) -> Answer:
+    """`answer` with a "Sources differ" line when another article's evidence disagrees."""
+    if answer.mode not in ("model", "quote") or asked_kind(question) != "amount":
+        return answer
+    said = strip_citations(answer.text)
+    basis = next(
+        (c for c in ranked if c.n in answer.citations and _shared_figures(said, c.text)), None
+    )
+    if basis is None:
+        return answer
+    for other in ranked[:LOOK]:
+        if other.n in answer.citations:
+            continue
+        ours, theirs = _differing(basis.text, other.text)
+        if (
+            ours
+            and about(question, basis.text)
+            and about(question, other.text)
+            and _overlap(basis.text, other.text) >= SAME_THING
+            and not _states(numbered.texts_of([other.n]), ours)
+            and not _states(numbered.texts_of(answer.citations), theirs)
+        ):
+            line = f"Sources differ: [{basis.n}] says {ours}, [{other.n}] says {theirs}."
+            return replace(
+                answer,
+                text=f"{answer.text}\n{line}",
+                citations=(*answer.citations, other.n),
+            )
+    return answer
+
+
+def figures(text: str) -> dict[str, list[str]]:
+    """The amounts of money and shares `text` states, by type, as written ("£35bn", "70%")."""
+    return {
+        kind: [m.group().strip() for m in re.finditer(FACT_PATTERNS[kind], text, re.I)]
+        for kind in FIGURE_TYPES
+    }
+
+
+def _differing(ours: str, theirs: str) -> tuple[str, str]:
+    """A figure of each sentence, of one type, with no number in common; ("", "") if none."""
+    mine, yours = figures(ours), figures(theirs)
+    for kind in FIGURE_TYPES:
+        a, b = mine[kind], yours[kind]
+        if a and b and not _values(a) & _values(b):
+            return a[0], b[0]
+    return "", ""
+
+
+def _shared_figures(said: str, sentence: str) -> bool:
+    """Whether the answer states one of the sentence's figures (it drew its figure from it)."""
+    return bool(_values([f for fs in figures(sentence).values() for f in fs]) & numbers(said))
+
+
+def _states(texts: Sequence[str], figure: str) -> bool:
+    return bool(numbers(figure) & numbers(" ".join(texts)))
+
+
+def _values(found: Sequence[str]) -> set[str]:
+    return {n for f in found for n in numbers(f)}
+
+
+def _overlap(a: str, b: str) -> float:
+    """The share of the shorter sentence's words (figures aside) that the other holds."""
+    wa, wb = _words(a), _words(b)
+    return len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
+
+
+def _words(text: str) -> set[str]:
+    return stems(re.sub(r"\d[\d,.]*", " ", text))

@@ -1,0 +1,89 @@
+"""Answers that say where articles disagree on a figure, and the cases they must leave alone."""
+
+from __future__ import annotations
+
+from bot.engine.differ import figures, sources_differ
+from bot.engine.evidence import Candidate
+from bot.engine.grounding import Numbered
+from bot.types import Answer, Source
+
+QUESTION = "How much did Harlow Foods pay for the Brackley dairy?"
+OURS = "Harlow Foods paid £35m for the Brackley dairy, the firm said on Monday."
+
+
+def numbered(*passages: str) -> Numbered:
+    sources = tuple(
+        Source(n, f"id{n}", f"Article {n}", f"a{n}.txt", None, 0.5, text[:80])
+        for n, text in enumerate(passages, start=1)
+    )
+    return Numbered(sources, tuple(enumerate(passages, start=1)))
+
+
+def ranked(*sentences: tuple[int, str]) -> list[Candidate]:
+    return [Candidate(n, n - 1, 0, text, (), -float(i)) for i, (n, text) in enumerate(sentences)]
+
+
+def quote(text: str, n: int, sources: Numbered) -> Answer:
+    return Answer(QUESTION, f"“{text}” [{n}]", True, (n,), sources.sources, mode="quote")
+
+
+def test_a_second_article_with_another_figure_for_the_same_thing_is_named() -> None:
+    theirs = "Harlow Foods paid £38m for the Brackley dairy, a union official said."
+    sources = numbered(OURS, theirs)
+    answer = sources_differ(
+        QUESTION, quote(OURS, 1, sources), ranked((1, OURS), (2, theirs)), sources
+    )
+    assert answer.text.endswith("\nSources differ: [1] says £35m, [2] says £38m.")
+    assert answer.citations == (1, 2)
+
+
+def test_a_model_answer_is_compared_through_the_sentence_its_figure_came_from() -> None:
+    theirs = "Harlow Foods paid £38m for the Brackley dairy, a union official said."
+    sources = numbered(OURS, theirs)
+    said = Answer(QUESTION, "It paid £35m [1].", True, (1,), sources.sources, mode="model")
+    answer = sources_differ(QUESTION, said, ranked((2, theirs), (1, OURS)), sources)
+    assert "[1] says £35m, [2] says £38m" in answer.text
+
+
+def test_agreeing_articles_leave_the_answer_one_sentence() -> None:
+    theirs = "The Brackley dairy was bought by Harlow Foods for £35 million in cash."
+    sources = numbered(OURS, theirs)
+    answer = quote(OURS, 1, sources)
+    assert sources_differ(QUESTION, answer, ranked((1, OURS), (2, theirs)), sources) == answer
+
+
+def test_an_article_stating_both_figures_does_not_disagree() -> None:
+    # counter-example: "up from £35m" agrees with the first article
+    theirs = "Harlow Foods paid £38m for the Brackley dairy, up from the £35m first offered."
+    sources = numbered(OURS, theirs)
+    answer = quote(OURS, 1, sources)
+    assert sources_differ(QUESTION, answer, ranked((1, OURS), (2, theirs)), sources) == answer
+
+
+def test_a_figure_about_something_else_is_not_a_disagreement() -> None:
+    # counter-example: the same firm, another amount (its profits), other words
+    theirs = "Harlow Foods made a profit of £12m last year on sales of bread and cheese."
+    sources = numbered(OURS, theirs)
+    answer = quote(OURS, 1, sources)
+    assert sources_differ(QUESTION, answer, ranked((1, OURS), (2, theirs)), sources) == answer
+
+
+def test_a_share_is_not_compared_with_an_amount_of_money() -> None:
+    # counter-example: "70%" and "£35m" are different kinds of figure
+    theirs = "Harlow Foods paid for 70% of the Brackley dairy, the firm said on Monday."
+    sources = numbered(OURS, theirs)
+    answer = quote(OURS, 1, sources)
+    assert sources_differ(QUESTION, answer, ranked((1, OURS), (2, theirs)), sources) == answer
+
+
+def test_questions_that_ask_for_no_amount_are_left_alone() -> None:
+    theirs = "Harlow Foods paid £38m for the Brackley dairy, a union official said."
+    sources = numbered(OURS, theirs)
+    answer = quote(OURS, 1, sources)
+    who = Answer("Who bought the Brackley dairy?", answer.text, True, (1,), sources.sources)
+    assert sources_differ(who.question, who, ranked((1, OURS), (2, theirs)), sources) == who
+
+
+def test_figures_keep_what_the_article_wrote() -> None:
+    found = figures("Profits rose 9% to £6.2bn ($11.5bn), and 70 per cent of staff stayed.")
+    assert found == {"money": ["£6.2bn", "$11.5bn"], "share": ["9%", "70 per cent"]}
