@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,7 +28,7 @@ from newsdesk.app import build_searching_app  # noqa: E402
 from newsdesk.evaluate import EvalQuestion, load_questions  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
 
-GRID = [round(0.04 * i, 2) for i in range(1, 25)]
+GRID = [round(0.02 * i, 2) for i in range(0, 50)]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,35 +43,83 @@ def main(argv: list[str] | None = None) -> int:
     app = build_searching_app(Settings(data_dir=args.data_dir))
     evidence = Evidence(app.embedder.embed, Weights.load())
     reader = Reader(args.reader)
-    read, ranked_by = [], []
+    rows: list[Row] = []
     for q in questions:
         hits = app.retriever.search(q.question)
         numbered = number_sources(hits, [])
         titles = {s.n: s.title for s in numbered.sources}
         ranked = evidence.candidates(q.question, numbered.passages, titles) if hits else []
         ok = bool(ranked) and evidence.is_answerable(question_features(q.question, hits, ranked))
-        ranked_by.append((q, ok, ranked[0].text if ranked else ""))
         scores = reader.score(q.question, [(titles[c.n], c.text) for c in ranked])
-        best = max(zip(scores, (c.text for c in ranked)), default=(0.0, ""))
-        read.append((q, float(best[0]), best[1]))
-    for t in GRID:
-        row = _rates([(q, s >= t, text) for q, s, text in read])
-        print(f"reader threshold {t:.2f}: {row}")
-    print(f"shipped ranker + answerability: {_rates(ranked_by)}")
+        rows.append(Row(q, ok, [c.text for c in ranked], [float(s) for s in scores]))
+    head = f"{'t':>5} {'CB':>6} {'quote acc':>9} {'false ref':>9} {'near':>5} {'ooc':>5}"
+    print(f"{'variant':58} {head}")
+    print(f"{'shipped ranker + answerability':58} {'':>5} {_rates([r.shipped() for r in rows])}")
+    for name, pick in VARIANTS.items():
+        best = max(GRID, key=lambda t: _behaved([pick(r, t) for r in rows]))
+        print(f"{name:58} {best:5.2f} {_rates([pick(r, best) for r in rows])}")
     return 0
 
 
-def _rates(outcomes: list[tuple[EvalQuestion, bool, str]]) -> str:
-    answerable = [(q, a, t) for q, a, t in outcomes if q.answerable]
-    right = sum(
-        a and any(e.casefold() in t.casefold() for e in q.expected) for q, a, t in answerable
-    )
-    refused = sum(not a for _, a, _ in answerable)
-    behaved = right + sum(not a for q, a, _ in outcomes if not q.answerable)
+@dataclass(frozen=True)
+class Row:
+    """One dev question: the shipped decision, the ranked sentences and the reader's scores."""
+
+    q: EvalQuestion
+    shipped_ok: bool
+    ranked: list[str]
+    scores: list[float]
+
+    def shipped(self) -> Outcome:
+        return self.q, self.shipped_ok, self.ranked[0] if self.ranked else ""
+
+    def read(self, top: int) -> tuple[float, str]:
+        """The reader's best score and sentence among the ranker's `top` (0: all)."""
+        pool = list(zip(self.scores, self.ranked, strict=True))[: top or None]
+        return max(pool, default=(0.0, ""))
+
+
+Outcome = tuple[EvalQuestion, bool, str]
+VARIANTS: dict[str, Callable[[Row, float], Outcome]] = {
+    "reader alone (all sentences)": lambda r, t: (r.q, r.read(0)[0] >= t, r.read(0)[1]),
+    "reader re-ranks the ranker's top 5, reader threshold": lambda r, t: (
+        r.q,
+        r.read(5)[0] >= t,
+        r.read(5)[1],
+    ),
+    "shipped quote, shipped answerability + reader veto": lambda r, t: (
+        r.q,
+        r.shipped_ok and r.read(5)[0] >= t,
+        r.shipped()[2],
+    ),
+    "reader re-ranks top 5, shipped answerability + reader veto": lambda r, t: (
+        r.q,
+        r.shipped_ok and r.read(5)[0] >= t,
+        r.read(5)[1],
+    ),
+}
+
+
+def _right(q: EvalQuestion, answered: bool, text: str) -> bool:
+    return answered and any(e.casefold() in text.casefold() for e in q.expected)
+
+
+def _behaved(outcomes: list[Outcome]) -> int:
+    return sum(_right(*o) if o[0].answerable else not o[1] for o in outcomes)
+
+
+def _rates(outcomes: list[Outcome]) -> str:
+    answerable = [o for o in outcomes if o[0].answerable]
     n = max(1, len(answerable))
+
+    def refused(kind: str) -> str:
+        group = [o for o in outcomes if o[0].type == kind]
+        return f"{sum(not a for _, a, _ in group) / max(1, len(group)):5.2f}"
+
     return (
-        f"correct behaviour {behaved / len(outcomes):.3f}, quote accuracy {right / n:.3f}, "
-        f"false refusals {refused / n:.3f}"
+        f"{_behaved(outcomes) / len(outcomes):6.3f} {sum(_right(*o) for o in answerable) / n:9.3f} "
+        f"{sum(not a for _, a, _ in answerable) / n:9.3f} {refused('near-miss')} "
+        f"{refused('out-of-corpus')}"
     )
 
 

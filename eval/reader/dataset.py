@@ -18,7 +18,7 @@ from eval.reader.corpus import Row, read_rows, sentences
 
 HERE = Path(__file__).parent
 SOURCES = {"model": HERE / "questions.jsonl", "template": HERE / "templates.jsonl"}
-SAME_ARTICLE = 3
+SAME_ARTICLE = 4
 OTHER_ARTICLES = 1
 MODEL_REPEAT = 2  # model-written questions read like a person's: each is used twice
 
@@ -45,14 +45,16 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
 
-def build_pairs(*, max_questions: int = 0, seed: int = 0) -> tuple[list[Pair], list[Pair]]:
+def build_pairs(
+    *, max_questions: int = 0, seed: int = 0, sources: tuple[str, ...] = tuple(SOURCES)
+) -> tuple[list[Pair], list[Pair]]:
     """(train pairs from train.csv questions, val pairs from val.csv questions)."""
     rng = random.Random(seed)
     rows = {(f, r.row): r for f in ("train.csv", "val.csv") for r in read_rows(f)}
     by_category: dict[tuple[str, str], list[Row]] = {}
     for (file, _), row in rows.items():
         by_category.setdefault((file, row.category), []).append(row)
-    questions = [(q, o) for o in SOURCES for q in load_questions(o)]
+    questions = [(q, o) for o in sources for q in load_questions(o)]
     rng.shuffle(questions)
     if max_questions:
         questions = questions[:max_questions]

@@ -34,8 +34,34 @@ from eval.reader.corpus import Row, copied, eval_rows, read_rows, sentences  # n
 
 OUT = Path(__file__).with_name("questions.jsonl")
 SEED = 18018
-PER_ARTICLE = {"train.csv": 2, "val.csv": 1}
+PER_ARTICLE = {"train.csv": 4, "val.csv": 1}
 
+ANSWER_SYSTEM = (
+    "You write questions about news. You are given an article's title, one sentence from it and "
+    "a short answer taken from that sentence. Write the one question a curious reader would ask "
+    "whose answer is exactly that short answer: name the subject so the question makes sense on "
+    "its own, use your own words rather than the sentence's, and never include the answer itself."
+)
+ANSWER_SHOTS = (
+    (
+        "Title: Harbour ferry fares to rise\n"
+        "Sentence: The council said the single fare on the Kestrel Bay ferry will go up to £4.20 "
+        "from April.\nAnswer: £4.20",
+        "Question: How much will a one-way ticket on the Kestrel Bay ferry cost from April?",
+    ),
+    (
+        "Title: Striker ruled out for season\n"
+        "Sentence: Dunmore's manager Ellis Hart confirmed the forward had torn a knee ligament "
+        "in Saturday's win.\nAnswer: Ellis Hart",
+        "Question: Who manages Dunmore?",
+    ),
+    (
+        "Title: Mill museum reopens\n"
+        "Sentence: The Larkford mill, which closed in 1961, reopened on Friday after a two-year "
+        "restoration.\nAnswer: 1961",
+        "Question: When did the Larkford mill close?",
+    ),
+)
 SYSTEM = (
     "You write questions about news. You are given an article's title and one sentence from it. "
     "Write one question that the sentence answers, as a curious reader would ask it: name the "
@@ -61,6 +87,44 @@ SHOTS = (
 )
 
 
+def answer_messages(title: str, sentence: str, answer: str) -> list[dict[str, str]]:
+    """The answer-aware prompt: the answer is chosen from the sentence, the model asks for it."""
+    turns = [{"role": "system", "content": ANSWER_SYSTEM}]
+    for user, assistant in ANSWER_SHOTS:
+        turns += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
+    text = f"Title: {title}\nSentence: {sentence}\nAnswer: {answer}"
+    return [*turns, {"role": "user", "content": text}]
+
+
+_MONTH = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_ROLE = (
+    r"(?:executive|chairman|chairwoman|manager|coach|president|director|minister|secretary|leader"
+    r"|boss|spokesman|spokeswoman|founder|head|singer|actor|actress|striker|author|captain|analyst"
+    r"|economist|chief|winner|star|said|by|told)"
+)
+_ANSWER_SHAPES = (
+    re.compile(r"[£$€]\s?\d[\d,.]*(?:\s?(?:m|bn|billion|million|trillion)\b)?"),
+    re.compile(r"\b\d[\d,.]*\s?(?:%|per cent|percent)"),
+    re.compile(rf"\b(?:\d{{1,2}} )?{_MONTH}(?: \d{{4}})?\b|\b(?:19|20)\d{{2}}\b"),
+    re.compile(r"\b(?!(?:19|20)\d\d\b)\d+(?:[,.]\d+)*(?:\s(?:million|billion|bn|m))?\s[a-z]{3,}"),
+    # a person's name where a role names them: "chief executive Ann Ward", "said Ann Ward"
+    re.compile(rf"\b{_ROLE} (?P<name>[A-Z][a-z]+(?:\s[A-Z][a-z'-]+)+)"),
+)
+
+
+def answer_span(sentence: str, rng: random.Random) -> str | None:
+    """A short fact of the sentence to ask for: an amount, a share, a date, a count or a name."""
+    found = [
+        (m.groupdict().get("name") or m.group(0)).strip(" ,.")
+        for shape in _ANSWER_SHAPES
+        for m in shape.finditer(sentence)
+    ]
+    found = [f for f in found if 1 <= len(f.split()) <= 6 and len(f) > 1]
+    return rng.choice(found) if found else None
+
+
 def messages(title: str, sentence: str) -> list[dict[str, str]]:
     turns = [{"role": "system", "content": SYSTEM}]
     for user, assistant in SHOTS:
@@ -69,7 +133,9 @@ def messages(title: str, sentence: str) -> list[dict[str, str]]:
     return turns
 
 
-_FACT = re.compile(r"\d|\b[A-Z][a-z]+\b.*\b[A-Z][a-z]+\b|\bbecause\b|\bafter\b|\bdue to\b")
+def _has_fact(sentence: str) -> bool:
+    """A sentence worth asking about: one with a fact `answer_span` can pick out."""
+    return any(shape.search(sentence) for shape in _ANSWER_SHAPES)
 
 
 def picks(rows: list[Row], per_article: int, rng: random.Random) -> Iterator[tuple[Row, int]]:
@@ -80,7 +146,7 @@ def picks(rows: list[Row], per_article: int, rng: random.Random) -> Iterator[tup
         spans = [
             (k, s)
             for k, s in enumerate(sentences(row.body))
-            if 8 <= len(s.split()) <= 45 and _FACT.search(s[1:])
+            if 8 <= len(s.split()) <= 45 and _has_fact(s)
         ]
         for k, _ in rng.sample(spans, min(per_article, len(spans))):
             yield row, k
@@ -117,6 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=0, help="stop after this many new lines")
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--style",
+        choices=("answer", "free"),
+        default="answer",
+        help="answer: a fact of the sentence is chosen and the model asks for it (default); "
+        "free: the model picks the fact and gives the answer (round 5's questions)",
+    )
     args = parser.parse_args(argv)
     os.nice(10)
     done = set()
@@ -142,10 +215,11 @@ def main(argv: list[str] | None = None) -> int:
             if key in done:
                 continue
             start, end = sentences(row.body, spans=True)[k]
-            reply = model.complete(messages(row.title, row.body[start:end]), max_tokens=48)
-            pair = parse(reply)
+            sentence = row.body[start:end]
+            pair = _ask(model, row.title, sentence, args.style, random.Random(key))
             why = "unparsed" if pair is None else usable(*pair, row.body[start:end])
             record = {"id": key, "file": row.file, "row": row.row, "span": [start, end]}
+            record["style"] = args.style
             if pair is None or why:
                 record |= {"dropped": why}
                 dropped += 1
@@ -160,6 +234,26 @@ def main(argv: list[str] | None = None) -> int:
             if args.limit and written >= args.limit:
                 break
     return 0
+
+
+def _ask(
+    model: LlamaCppModel,
+    title: str,
+    sentence: str,
+    style: str,
+    rng: random.Random,
+) -> tuple[str, str] | None:
+    """(question, answer) for one sentence, or None when the reply has no usable question."""
+    if style == "free":
+        return parse(model.complete(messages(title, sentence), max_tokens=48))
+    answer = answer_span(sentence, rng)
+    if answer is None:
+        return None
+    reply = model.complete(answer_messages(title, sentence, answer), max_tokens=40)
+    found = re.search(r"Question:\s*(.+?\?)", reply)
+    if not found or "Larkford" in found.group(1) or "Kestrel" in found.group(1):
+        return None
+    return found.group(1).strip(), answer
 
 
 def _interleave(train: Iterator[tuple[Row, int]], val: Iterator[tuple[Row, int]]) -> Iterator:

@@ -53,12 +53,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frozen-layers", type=int, default=3, help="lower layers kept as is")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--sources", default="model,template", help="question files: model, template or both"
+    )
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
     rng = random.Random(SEED)
-    train, val = build_pairs(max_questions=args.max_questions, seed=SEED)
+    sources = tuple(args.sources.split(","))
+    train, val = build_pairs(max_questions=args.max_questions, seed=SEED, sources=sources)
     print(f"pairs: train {len(train)} ({sum(p.label for p in train)} positive), val {len(val)}")
     model, tokenizer = _model(args.frozen_layers)
     _fit(model, tokenizer, train, args, rng)
