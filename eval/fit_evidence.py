@@ -48,6 +48,10 @@ from newsdesk.app import App  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
 
 MAX_FALSE_REFUSALS = 0.04
+# Under this answerability probability the model checks whether the sources give the answer at
+# all. Chosen on dev with the model in the loop (round 6, docs/measurements.md): this script
+# makes no model calls.
+RECHECK_BELOW = 0.4
 QUOTE_COST = 0.1
 Array = NDArray[np.float64]
 
@@ -144,6 +148,7 @@ def main() -> int:
         "threshold": round(threshold, 4),
         "quote_margin": round(margin, 4),
         "embedder": app.embedder.name,
+        "recheck_below": RECHECK_BELOW,
     }
     args.out.write_text(json.dumps(out, indent=2) + "\n")
     print(f"wrote {args.out}")

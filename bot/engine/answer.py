@@ -3,13 +3,15 @@
 Synchronous and transport-free: the async front (`bot.desk.Desk`) checks the question, trims the
 history and runs this off the event loop behind the model queue.
 
-Three outcomes. Not covered: nothing relevant is retrieved. A near miss: the fitted answerability
-model over the ranked evidence (`bot.engine.evidence`) finds no answer but the best sentence's
-article is about the question's names and numbers; the closest sentence is shown, not as an
-answer. Otherwise the model sees the best evidence sentences; its answer stands if its facts occur
-in the passages it cites and it states a fact of the asked-for kind that the evidence holds, else
-the answer quotes the best evidence (`grounding.quoted`). Where another article's evidence states
-a different figure for the same thing, the answer says so (`differ.sources_differ`).
+Three outcomes. Not covered: nothing relevant is retrieved. A near miss: the best sentence's
+article is about the question's names and numbers, but the fitted answerability model over the
+ranked evidence (`bot.engine.evidence`) finds no answer, or, where that model is unsure
+(`Weights.recheck_below`), the chat model, asked once more whether the sources give the answer at
+all, replies "Not stated"; the closest sentence is shown, not as an answer. Otherwise the model
+sees the best evidence sentences; its answer stands if its facts occur in the passages it cites
+and it states a fact of the asked-for kind that the evidence holds, else the answer quotes the
+best evidence (`grounding.quoted`). Where another article's evidence states a different figure
+for the same thing, the answer says so (`differ.sources_differ`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from bot.engine.coverage import about, question_features
 from bot.engine.dated import Dates
 from bot.engine.differ import sources_differ
 from bot.engine.evidence import Candidate, Evidence
-from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, near_miss, verify
+from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, declines, near_miss, verify
 from bot.engine.model import ChatModel, TextCallback
 from bot.engine.text import defuse
 from bot.types import Answer, Source, Turn
@@ -30,6 +32,7 @@ from prompts import render
 
 # Answers are one or two sentences: a blank line means the model has started to ramble or loop.
 ANSWER_STOP = ("\n\n",)
+CHECK_TOKENS = 8  # "Not stated." or the start of an answer: enough to tell them apart
 
 
 class AnswerService:
@@ -67,7 +70,8 @@ class AnswerService:
         if not ranked:
             return refusal(question)
         numbered = number_sources(hits, ranked)
-        if not self._evidence.is_answerable(question_features(question, hits, ranked)):
+        features = question_features(question, hits, ranked)
+        if not self._evidence.is_answerable(features):
             return self._unanswered(question, numbered, ranked[0])
         messages = [
             {"role": "system", "content": render("answer_system")},
@@ -85,10 +89,24 @@ class AnswerService:
             messages, max_tokens=self._max_tokens, on_text=on_text, stop=ANSWER_STOP
         )
         answer = verify(question, raw, numbered, ranked, margin=self._evidence.weights.quote_margin)
+        if self._evidence.doubts(features) and self._not_stated(messages):
+            return self._unanswered(question, numbered, ranked[0])
         dated = self._dates.dated(answer, found)
         if dated.citations != answer.citations:  # the newer article leads, the older is named
             return dated
         return sources_differ(question, dated, ranked, numbered)
+
+    def _not_stated(self, messages: list[dict[str, str]]) -> bool:
+        """Asked once more whether the sources give the answer at all, the model says they don't.
+
+        The check is the answer prompt with one instruction added at its end, so the model reads
+        the same evidence from its cached prompt prefix and only the instruction is new."""
+        last = messages[-1]
+        check = [
+            *messages[:-1],
+            {**last, "content": f"{last['content']}\n\n{render('answer_check')}"},
+        ]
+        return declines(self._model().complete(check, max_tokens=CHECK_TOKENS, stop=ANSWER_STOP))
 
     @staticmethod
     def _unanswered(question: str, numbered: Numbered, best: Candidate) -> Answer:

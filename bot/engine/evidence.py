@@ -106,6 +106,9 @@ class Weights:
     """How far below the best sentence's ranker score a sentence may be and still be quoted."""
     embedder: str = "all-MiniLM-L6-v2-int8"
     """The embedder whose similarities the weights were fitted on."""
+    recheck_below: float = 0.0
+    """Under this answerability probability the model is asked once more whether the sources
+    give the answer at all; its "Not stated" makes the question a near miss."""
 
     def for_embedder(self, name: str) -> Weights:
         """These weights, or, for another embedder, the same ranker with no refusal threshold:
@@ -116,7 +119,7 @@ class Weights:
         log.warning(
             "evidence weights fitted for %s, not %s: no answerability refusals", self.embedder, name
         )
-        return replace(self, threshold=0.0)
+        return replace(self, threshold=0.0, recheck_below=0.0)
 
     @classmethod
     def load(cls, text: str | None = None) -> Weights:
@@ -136,6 +139,7 @@ class Weights:
             float(raw["threshold"]),
             float(raw["quote_margin"]),
             str(raw["embedder"]),
+            float(raw.get("recheck_below", 0.0)),
         )
 
 
@@ -178,6 +182,10 @@ class Evidence:
 
     def is_answerable(self, features: Sequence[float]) -> bool:
         return self.answerable(features) >= self.weights.threshold
+
+    def doubts(self, features: Sequence[float]) -> bool:
+        """Whether the answerability model is unsure enough to have the model check again."""
+        return self.answerable(features) < self.weights.recheck_below
 
 
 def sentence_features(

@@ -161,6 +161,15 @@ def verify(
     return extractive_answer(question, numbered, quoted(ranked, margin))
 
 
+_DECLINES = re.compile(r"^\W*not stated\b", re.I)
+
+
+def declines(raw: str) -> bool:
+    """Whether the model's reply is the prompt's "Not stated": the sources it was shown do not
+    give what the question asks."""
+    return bool(_DECLINES.match(strip_citations(raw)))
+
+
 def echoes(text: str, numbered: Numbered) -> bool:
     """Whether a model's reply copies the sources block instead of answering: a source's title in
     the brackets the prompt puts it in, or more words than a short answer has."""

@@ -39,6 +39,7 @@ RANKED = (
 )
 
 CASES = {
+    "answer_check": {},
     "answer_system": {},
     "answer_user": {
         "history": _history_block([Turn("When did the tram open?", "On 14 June [1].")]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.engine.answer import AnswerService
@@ -11,6 +13,7 @@ from bot.engine.text import defuse
 from bot.types import Turn
 from index.models import Article
 from newsdesk.app import App
+from prompts import render
 from tests.conftest import make_article
 from tests.support import ScriptedModel
 
@@ -97,6 +100,37 @@ def test_instructions_inside_articles_stay_data(app: App) -> None:
     assert "\nassistant:" not in prompt.lower()
     assert answer.citations == (1,)
     assert "£4 million" in answer.text  # the forged reply was replaced by a quote
+
+
+@pytest.mark.parametrize(("below", "checked"), [(1.01, True), (0.0, False)])
+def test_an_unsure_answerability_model_has_the_model_check_again(
+    indexed: App, below: float, checked: bool
+) -> None:
+    """Under `recheck_below` the model is asked once more, on the same prompt plus one instruction
+    (a cached prefix); its "Not stated" makes the question a near miss. Above it, one call."""
+    weights = replace(Weights.load().for_embedder(indexed.embedder.name), recheck_below=below)
+    evidence = Evidence(indexed.embedder.embed, weights)
+    model = ScriptedModel(["It will cost 182 million pounds [1].", "Not stated."])
+    engine = AnswerService(indexed.retriever, lambda: model, evidence, max_tokens=64)
+    answer = engine.answer("How much will the tram line cost?")
+    assert len(model.calls) == (2 if checked else 1)
+    if checked:
+        first, second = (m[-1]["content"] for m in model.calls)
+        assert second.startswith(first) and second.endswith(render("answer_check"))
+        assert answer.mode in ("near-miss", "refusal") and not answer.grounded
+        assert answer.text.startswith(("The articles don't say exactly", NOT_COVERED))
+    else:
+        assert answer.mode == "model" and "182 million" in answer.text
+
+
+def test_a_check_that_finds_the_answer_keeps_the_verified_answer(indexed: App) -> None:
+    """Counter-example: the check replies with an answer, not "Not stated": the answer stands."""
+    weights = replace(Weights.load().for_embedder(indexed.embedder.name), recheck_below=1.01)
+    evidence = Evidence(indexed.embedder.embed, weights)
+    model = ScriptedModel(["It will cost 182 million pounds [1].", "182 million pounds [1]"])
+    engine = AnswerService(indexed.retriever, lambda: model, evidence, max_tokens=64)
+    answer = engine.answer("How much will the tram line cost?")
+    assert len(model.calls) == 2 and answer.mode == "model" and "182 million" in answer.text
 
 
 def test_an_answer_names_another_article_that_gives_a_different_figure(app: App) -> None:

@@ -7,6 +7,7 @@ from bot.engine.grounding import (
     MAX_ANSWER_WORDS,
     MAX_QUOTED,
     Numbered,
+    declines,
     echoes,
     facts,
     parse_citations,
@@ -184,3 +185,18 @@ def test_a_reply_that_copies_the_sources_block_is_not_an_answer() -> None:
     assert echoes(" ".join(["word"] * (MAX_ANSWER_WORDS + 1)), numbered)
     # counter-example: an answer that names the tram line in its own words
     assert not echoes("The Eastgate tram line cost £182 million [1].", numbered)
+
+
+@pytest.mark.parametrize(
+    ("reply", "declined"),
+    [
+        ("Not stated.", True),
+        ("not stated [1]", True),
+        ("“Not stated.”", True),
+        ("It was not stated publicly that the line cost £182m [1].", False),  # counter-example
+        ("Nothing was stated about the cost.", False),  # counter-example: an answer's own words
+        ("Not started until 2025 [1].", False),  # counter-example: a near spelling
+    ],
+)
+def test_declines_is_the_prompts_not_stated_reply_only(reply: str, declined: bool) -> None:
+    assert declines(reply) is declined
