@@ -77,7 +77,7 @@ def generated_questions() -> list[dict[str, object]]:
 def candidate_rows(app: App, questions: list[dict], cache: Path) -> list[tuple]:
     """(question, hits, candidates, features, labels) per question, cached on disk."""
     if cache.exists():
-        return pickle.loads(cache.read_bytes())  # type: ignore[no-any-return]
+        return list(pickle.loads(cache.read_bytes()))
     neutral = Weights((1.0,) + (0.0,) * (len(SENTENCE_FEATURES) - 1), (0.0,) * 7, 0.5, 0.0)
     scorer = Evidence(app.embedder.embed, neutral)
     rows = []
