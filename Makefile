@@ -58,7 +58,7 @@ train-reader: setup ## train the cross-encoder reader (training-only deps) and s
 	$(BIN)/python eval/reader/calibrate.py --questions eval/dev.jsonl --data-dir $(EVAL_DATA)
 
 reader-questions: setup ## extend eval/reader/questions.jsonl with model-written questions (slow)
-	$(BIN)/python eval/reader/generate.py
+	$(BIN)/python eval/reader/generate.py --threads 2
 
 bench-index: setup ## index the whole BBC corpus and report throughput
 	$(BIN)/python bench/index_bench.py

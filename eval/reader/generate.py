@@ -1,17 +1,19 @@
 """Generate the reader's training questions from BBC sentences with a local model (issue 18).
 
-    python eval/reader/generate.py [--limit N] [--threads 1]     # appends to questions.jsonl
+    python eval/reader/generate.py [--limit N] [--threads 2] [--style answer|free]
 
 For each article of `train.csv` (minus every story the evaluation questions use) and of `val.csv`
-(our own test of the reader), a few sentences that carry a fact are drawn at random with a fixed
-seed, and the reader model writes the question a curious reader would ask that the sentence
-answers, in its own words, with the short answer. A question is kept only if its answer occurs in
-the sentence, it does not give the answer away, and it copies no six consecutive words of the
-sentence. Nothing of the article is stored: each line names the corpus file, the row, and the
-sentence's character span in the cleaned body (`index.ingest.load` cleans rows the same way), so
-`dataset.py` re-reads the text from `../shared`. `test.csv` is never read.
+(our own test of the reader), a few sentences that hold a fact `answer_span` can pick out are
+drawn at random with a fixed seed. `--style answer` (the default): one such fact (an amount, a
+share, a date, a count, a person named after a role word) is chosen and the reader model writes
+the question a curious reader would ask for it; `--style free` (round 5): the model picks the fact
+and gives the answer. A question is kept only if its answer occurs in the sentence, it does not
+give the answer away, and it copies no six consecutive words of the sentence. Nothing of the
+article is stored: each line names the corpus file, the row, and the sentence's character span in
+the cleaned body (`index.ingest.load` cleans rows the same way), so `dataset.py` re-reads the text
+from `../shared`. `test.csv` is never read.
 
-The run is resumable (lines already written are skipped) and uses one thread at low priority.
+The run is resumable (lines already written are skipped) and runs at nice 10.
 """
 
 from __future__ import annotations
