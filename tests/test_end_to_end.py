@@ -73,12 +73,16 @@ def test_the_demo_questions_are_answered_with_their_facts(
     runner: CliRunner, question: str, fact: str, request: pytest.FixtureRequest
 ) -> None:
     data = ask(runner, question)
-    assert data["grounded"] is True and data["mode"] in ("model", "quote")
     servers = "servers" in request.node.callspec.id
     if servers and question == DEMO[0][0] and fact not in str(data["answer"]):
-        # Not yet diagnosed: with the Chroma server and the PostgreSQL catalog the answer quotes
-        # another sentence; the same model on the embedded stores states the cost.
-        pytest.xfail("issue 18: the tram's cost is missed with the servers (see the note)")
+        # With the PostgreSQL catalog the lexical ranking (each question word's rarity, then
+        # ts_rank_cd) puts the article's third passage ("...had cost them customers") before its
+        # second, where FTS5's bm25 does the reverse; with that passage in the evidence the
+        # answerability model is unsure (under `recheck_below`) and the 0.5B model's check says
+        # "Not stated", though the cost is in the first passage. On the embedded stores the
+        # same model states the cost.
+        pytest.xfail("issue 18: the tram's cost is missed with the PostgreSQL catalog")
+    assert data["grounded"] is True and data["mode"] in ("model", "quote")
     assert fact in str(data["answer"]), data["answer"]
 
 
@@ -95,7 +99,9 @@ def test_a_near_miss_is_not_answered_but_shows_the_closest_sentence(runner: CliR
 
 
 def test_a_covered_question_gets_a_cited_grounded_answer(runner: CliRunner) -> None:
-    data = ask(runner, "How much did the Eastgate tram line cost?")
+    """The `ask --json` contract of a grounded answer (the tram's cost, the README's example, is
+    checked for its fact above, and misses with the PostgreSQL catalog)."""
+    data = ask(runner, "How many homes does the Tarnvale hosepipe ban cover?")
     assert set(data) == {"question", "answer", "grounded", "mode", "citations", "sources"}
     sources = data["sources"]
     assert isinstance(sources, list) and sources
@@ -105,7 +111,7 @@ def test_a_covered_question_gets_a_cited_grounded_answer(runner: CliRunner) -> N
     assert data["grounded"] is True
     citations = data["citations"]
     assert isinstance(citations, list) and citations and set(citations) <= set(numbers)
-    assert "tram" in str(sources[0]["title"]).lower()
+    assert "hosepipe" in str(sources[0]["title"]).lower()
     for s in sources:
         assert set(s) == {"n", "article_id", "title", "source", "url", "score", "quote"}
         assert isinstance(s["score"], float) and s["quote"]
