@@ -81,5 +81,5 @@ def test_centrality_without_links_is_even(sentences: list[str]) -> None:
 
 def test_weights_fitted_for_other_features_are_refused() -> None:
     raw = {"features": [*FEATURES, "extra"], "bias": 0.0, "weights": [0.0] * 6}
-    with pytest.raises(ValueError, match="re-run fit_salience.py"):
+    with pytest.raises(ValueError, match=r"re-run fit_salience\.py"):
         Salience.load(json.dumps(raw))
