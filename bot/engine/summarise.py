@@ -1,15 +1,17 @@
-"""Article summaries: 3–5 bullets in the reader model's own words, each checked against the
-article, or the article's leading sentences.
+"""Article summaries: the article's sentences likeliest to state its key facts, quoted; or 3–5
+bullets in the reader model's own words, each checked against the article.
 
-`mode="model"`: the model writes bullets (map-reduce over parts of a long article that does not
-fit its context window); each bullet is checked like an answer and, if it fails, replaced by the
-article sentence it draws on (`bot.engine.bullets`). No usable model output: the extractive
-summary. `mode="extractive"` (the setting's default): the article's leading sentences, quoted, no
-model call; on hand-written key facts of BBC `val.csv` articles (`bench/summary_bench.py`, test
-split) the lead within a budget covers 0.448 of the facts, the 0.5B reader's checked bullets
-0.230 (shorter, and in other words than the facts'). `mode="auto"`: model bullets, except with
-the bundled 135M model (`EXTRACTIVE_MODELS`: on dev its bullets cover 0.396 against the lead's
-0.471). Summaries are cached by content hash, mode and model.
+`mode="extractive"` (the setting's default): the sentences a salience model
+(`bot.engine.salience`) ranks likeliest to state a key fact, the first sentence always included,
+within a budget and shown in article order, quoted, no model call. `mode="model"`: the model
+reads those sentences (`MODEL_INPUT`, a larger budget; map-reduce when even they do not fit its
+context window) and writes bullets; each bullet is checked like an answer and, if it fails,
+replaced by the article sentence it draws on (`bot.engine.bullets`). No usable model output: the
+extractive summary. `mode="auto"`: model bullets, except with the bundled 135M model
+(`EXTRACTIVE_MODELS`: on dev its bullets cover 0.396 of the key facts against the lead's 0.471).
+Which wins is measured on hand-written key facts of BBC `val.csv` articles
+(`bench/summary_bench.py`; docs/measurements.md). Summaries are cached by content hash, mode and
+model.
 """
 
 from __future__ import annotations
