@@ -88,13 +88,15 @@ def main(argv: list[str] | None = None) -> int:
         summariser = Summariser(
             cache, lambda: app.model, max_tokens=settings.max_tokens, mode=args.mode
         )
-        singles = run_articles(args, summariser)
+        singles = run_articles(args, summariser, cache)
         digests = None if args.no_digests else run_digests(args, app, summariser)
     report(args, singles, digests, app.model.name if args.mode == "model" else "none")
     return 0
 
 
-def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, Any]:
+def run_articles(
+    args: argparse.Namespace, summariser: Summariser, cache: SqliteCatalog
+) -> dict[str, Any]:
     items = [i for i in load_facts(args.facts) if args.split in ("all", i.split)]
     items = items[: args.limit or None]
     corpora = {file: articles_of(file) for file in {i.file for i in items}}
@@ -109,7 +111,7 @@ def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, 
         written = summariser.write(article)
         cold.append(time.perf_counter() - started)
         cpu_seconds.append(time.process_time() - cpu)
-        summariser.cached_text(article)  # store it, then time the cached path
+        cache.cache_summary(summariser.cache_key(article), written.text, True)  # as cached_text
         started = time.perf_counter()
         bullets = summariser.cached_text(article)
         cached.append(time.perf_counter() - started)
