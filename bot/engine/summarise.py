@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.engine.bullets import (
+    MAX_BULLETS,
     Bullet,
     article_sentences,
     checked_bullets,
@@ -44,9 +45,6 @@ log = logging.getLogger(__name__)
 PROMPT_OVERHEAD = 120
 SummaryMode = Literal["auto", "extractive", "model"]
 CACHE_VERSION = "v4"
-# The model's reply is cut once it begins a fifth bullet: on 11 dev articles the cut at four
-# instead of five took the CPU time p50 from 6.2 to 4.5 s and kept the same key-fact coverage.
-MODEL_BULLETS = 4
 BULLET_TOKENS = 128  # five short bullets; the answer budget (`max_tokens`) caps it further
 # Models whose own summaries cover fewer key facts than the lead (bench/summary_bench.py): in
 # "auto" mode they do not write summaries. A substring of the model's name, lower case.
@@ -236,7 +234,7 @@ class _Enough(Exception):
 def complete_bullets(
     model: ChatModel, messages: list[Message], max_tokens: int, on_text: TextCallback | None
 ) -> str:
-    """The model's reply, cut once it starts bullet `MODEL_BULLETS + 1` (a small model would go on
+    """The model's reply, cut once it starts bullet `MAX_BULLETS + 1` (a small model would go on
     listing every sentence of the article: each extra bullet costs about a second)."""
     seen = [""]
 
@@ -244,7 +242,7 @@ def complete_bullets(
         seen[0] = text
         if on_text is not None:
             on_text(text)
-        if len(_BULLET_START.findall(text)) > MODEL_BULLETS:
+        if len(_BULLET_START.findall(text)) > MAX_BULLETS:
             raise _Enough
 
     try:

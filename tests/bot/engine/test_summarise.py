@@ -63,23 +63,23 @@ def test_a_one_sentence_article_is_its_own_summary() -> None:
     assert extractive_summary("The tram line opened.") == "The tram line opened. [1]"
 
 
-def test_the_reply_is_cut_once_a_fifth_bullet_begins() -> None:
+def test_the_reply_is_cut_once_a_sixth_bullet_begins() -> None:
     from bot.engine.summarise import complete_bullets
     from tests.support import ScriptedModel
 
     reply = "\n".join(f"- Fact number {i} here" for i in range(1, 9))
     seen: list[str] = []
     text = complete_bullets(ScriptedModel([reply]), [], 100, seen.append)
-    assert text.splitlines() == [f"- Fact number {i} here" for i in range(1, 5)]
-    assert seen and "Fact number 6" not in seen[-1]
+    assert text.splitlines() == [f"- Fact number {i} here" for i in range(1, 6)]
+    assert seen and "Fact number 7" not in seen[-1]
 
 
-def test_a_reply_of_four_bullets_is_not_cut() -> None:
-    """Counter-example: the cut only drops a bullet past the fourth."""
+def test_a_reply_of_five_bullets_is_not_cut() -> None:
+    """Counter-example: the cut only drops a bullet past the fifth."""
     from bot.engine.summarise import complete_bullets
     from tests.support import ScriptedModel
 
-    reply = "\n".join(f"- Fact number {i} here" for i in range(1, 5))
+    reply = "\n".join(f"- Fact number {i} here" for i in range(1, 6))
     assert complete_bullets(ScriptedModel([reply]), [], 100, None) == reply
 
 
