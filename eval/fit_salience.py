@@ -48,7 +48,9 @@ def fitted(groups: list[Sample], l2: float) -> Salience:
     return Salience(float(w[0]), tuple(float(v) for v in w[1:]))
 
 
-def scored(items: list[KeyFacts], texts: list[str], models: list[Salience | None]) -> dict:
+def scored(
+    items: list[KeyFacts], texts: list[str], models: list[Salience | None]
+) -> dict[str, float]:
     pairs = []
     for item, text, model in zip(items, texts, models, strict=True):
         summary = extractive_summary(text, salience=model)
