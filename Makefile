@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence train-reader reader-questions bench-index bench-answer bench-scale bench-extract bench-summary bench-feeds captures clean
+.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence fit-salience train-reader reader-questions bench-index bench-answer bench-scale bench-extract bench-summary bench-feeds captures clean
 
 $(BIN)/newsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ eval-dev: setup ## the same on the dev split, the one to tune on
 fit-evidence: setup ## re-fit the evidence ranker and answerability model on the dev split
 	$(EVAL_INDEX)
 	$(BIN)/python eval/fit_evidence.py --questions eval/dev.jsonl --data-dir $(EVAL_DATA)
+
+fit-salience: setup ## re-fit the summaries' sentence-salience model on the dev key facts
+	$(BIN)/python eval/fit_salience.py
 
 train-reader: setup ## train the cross-encoder reader (training-only deps) and score it on dev
 	$(BIN)/python -m pip install --quiet -e '.[train]'

@@ -6,8 +6,12 @@ dev and test (`eval/split_summaries.py`), and the articles from `../shared/corpu
 run time. For each article it scores:
 
 - lead-3: the article's first three sentences (the plain baseline);
-- extractive: today's summariser (the lead within a budget, `extractive_summary`);
-- bullets: the reader model's bullets, each checked, a failing one replaced by its sentence.
+- lead: the lead within the extractive budget (`extractive_summary` in article order, the
+  default before the salience model);
+- extractive: the default summary, the sentences likeliest to state a key fact within the same
+  budget (`bot.engine.salience`), in article order;
+- bullets: what `--mode` makes (`model`: the reader model's bullets, each checked, a failing one
+  replaced by its sentence; `extractive`: the same as the extractive row).
 
 Reported: key-fact coverage, compression, the share of the model's bullets that pass the check,
 unverified bullets shown (re-checked here: a bullet must be a quoted article sentence or pass
@@ -49,7 +53,7 @@ from newsdesk.summary_eval import (
 )
 
 CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "bbc"
-NAMES = ("lead-3", "extractive", "bullets")
+NAMES = ("lead-3", "lead", "extractive", "bullets")
 
 
 def articles_of(file: str) -> list[Article]:
@@ -84,13 +88,15 @@ def main(argv: list[str] | None = None) -> int:
         summariser = Summariser(
             cache, lambda: app.model, max_tokens=settings.max_tokens, mode=args.mode
         )
-        singles = run_articles(args, summariser)
+        singles = run_articles(args, summariser, cache)
         digests = None if args.no_digests else run_digests(args, app, summariser)
     report(args, singles, digests, app.model.name if args.mode == "model" else "none")
     return 0
 
 
-def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, Any]:
+def run_articles(
+    args: argparse.Namespace, summariser: Summariser, cache: SqliteCatalog
+) -> dict[str, Any]:
     items = [i for i in load_facts(args.facts) if args.split in ("all", i.split)]
     items = items[: args.limit or None]
     corpora = {file: articles_of(file) for file in {i.file for i in items}}
@@ -105,7 +111,7 @@ def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, 
         written = summariser.write(article)
         cold.append(time.perf_counter() - started)
         cpu_seconds.append(time.process_time() - cpu)
-        summariser.cached_text(article)  # store it, then time the cached path
+        cache.cache_summary(summariser.cache_key(article), written.text, True)  # as cached_text
         started = time.perf_counter()
         bullets = summariser.cached_text(article)
         cached.append(time.perf_counter() - started)
@@ -114,7 +120,8 @@ def run_articles(args: argparse.Namespace, summariser: Summariser) -> dict[str, 
         bad += unverified(bullets, article.text)
         outputs = {
             "lead-3": lead(article.text),
-            "extractive": extractive_summary(article.text),
+            "lead": extractive_summary(article.text),
+            "extractive": summariser.extractive(article.text),
             "bullets": bullets,
         }
         for name, text in outputs.items():

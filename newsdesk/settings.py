@@ -160,7 +160,8 @@ class Settings(BaseSettings):
     summary_mode: Literal["auto", "extractive", "model"] = Field(
         "extractive",
         description="Summaries: bullets written by the model and checked (model), the article's "
-        "lead sentences (extractive), or model unless it is the bundled 135M model (auto).",
+        "sentences likeliest to state its key facts, quoted (extractive), or model unless it is "
+        "the bundled 135M model (auto).",
     )
 
     # --- discord -----------------------------------------------------------------------------

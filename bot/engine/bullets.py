@@ -81,14 +81,16 @@ def closest_sentence(bullet: str, sentences: Sequence[str]) -> str | None:
     return best
 
 
-def checked_bullets(raw: str, article: str, title: str = "") -> tuple[list[Bullet], int, int]:
+def checked_bullets(
+    raw: str, article: str, title: str = "", fill: Sequence[str] | None = None
+) -> tuple[list[Bullet], int, int]:
     """The bullets to show for a model reply about `article`, and how many of the model's
     bullets were read and how many passed the check.
 
     Each model bullet is kept if `verified`, else replaced by its `closest_sentence`, quoted;
     near-repeats and copies of the `title` (shown beside the summary already) are dropped; at
-    most `MAX_BULLETS`. With fewer than `MIN_BULLETS`, the article's leading sentences fill
-    up (quoted).
+    most `MAX_BULLETS`. With fewer than `MIN_BULLETS`, the `fill` sentences (default: the
+    article's, in order) fill up, quoted.
     """
     sentences = article_sentences(article)
     shown: list[Bullet] = []
@@ -105,7 +107,7 @@ def checked_bullets(raw: str, article: str, title: str = "") -> tuple[list[Bulle
         if bullet is not None and _adds(bullet.text, said) and not _terms(text) <= headline:
             shown.append(bullet)
             said |= _terms(bullet.text)
-    for sentence in sentences:
+    for sentence in sentences if fill is None else fill:
         if len(shown) >= MIN_BULLETS:
             break
         bullet = _quote(sentence)

@@ -114,16 +114,42 @@ async def test_no_model_output_is_the_lead(indexed: App) -> None:
     assert summary.summary.startswith("Heavy rain flooded the valley. [1]")
 
 
-async def test_long_articles_are_summarised_map_reduce(app: App) -> None:
-    text = " ".join(f"Paragraph {i} says the tram carried riders." for i in range(400))
+async def test_the_model_reads_the_likeliest_key_sentences_not_the_whole_article(app: App) -> None:
+    streets = ["Quay", "Mill", "Bridge", "Market", "Castle", "Abbey", "Hill", "Park", "Dock"]
+    background = [f"Residents of {s} Street remember the old horse trams." for s in streets * 3]
+    text = " ".join(
+        [
+            "The Eastgate tram line opened on Monday.",
+            *background[:6],
+            "The line cost 182 million pounds.",
+            *background[6:],
+        ]
+    )
+    app.index.add([Article(article_id="t", title="Tram line opens", text=text, source="s")])
+    model = ScriptedModel(["- The Eastgate tram line opened on Monday"])
+    desk = build_desk(model_mode(app), app.index, app.retriever, lambda: model)
+    await desk.summarise("Tram line opens")
+    prompt = model.calls[0][1]["content"]
+    assert "The Eastgate tram line opened on Monday." in prompt
+    assert "182 million pounds" in prompt  # a figure in the middle of the article
+    assert prompt.count("horse trams") < len(background)
+
+
+async def test_when_the_key_sentences_overflow_the_window_they_are_summarised_map_reduce(
+    app: App,
+) -> None:
+    streets = ["Quay", "Mill", "Bridge", "Market", "Castle", "Abbey", "Hill", "Park", "Dock"]
+    text = " ".join(
+        f"Stop {i} on {s} Street opened with {10 * i} riders." for i, s in enumerate(streets * 40)
+    )
     app.index.add([Article(article_id="long", title="Long tram story", text=text, source="s")])
-    model = ScriptedModel(["- The tram carried riders."] * 40)
-    model.n_ctx = 600
+    model = ScriptedModel(["- Stop 1 on Mill Street opened with 10 riders"] * 40)
+    model.n_ctx = 300
     desk = build_desk(model_mode(app), app.index, app.retriever, lambda: model)
     summary = await desk.summarise("long")
     assert len(model.calls) > 2
     assert "bullet points from consecutive parts" in model.calls[-1][1]["content"]
-    assert summary.summary.startswith("- The tram carried riders. [1]")
+    assert summary.summary.startswith("- Stop 1 on Mill Street opened with 10 riders [1]")
 
 
 async def test_a_topic_is_digested_from_several_articles(indexed: App) -> None:

@@ -76,6 +76,24 @@ def test_near_repeats_and_headline_copies_are_dropped_and_too_few_are_filled() -
     assert all(b.quoted for b in shown[1:])  # filled from the article, in order
 
 
+def test_too_few_bullets_are_filled_from_the_given_sentences_first() -> None:
+    fill = [
+        "A new bread oven arrives in June, and the bakery will hire two apprentices.",
+        "Neighbours raised £40,000 to replace its ovens.",
+    ]
+    shown, _, _ = checked_bullets("- The bakery reopened on Monday", ARTICLE, fill=fill)
+    assert [b.text for b in shown[1:]] == fill
+    assert all(b.quoted for b in shown[1:])
+
+
+def test_a_fill_sentence_the_bullets_already_say_is_not_repeated() -> None:
+    """Counter-example: the fill sentences are not shown when they only repeat a bullet."""
+    fill = ["The Hollin Street bakery reopened on Monday after a fire in March."]
+    reply = "- The Hollin Street bakery reopened on Monday after a fire in March"
+    shown, _, _ = checked_bullets(reply, ARTICLE, fill=fill)
+    assert [b.text for b in shown] == [reply[2:]]
+
+
 def test_a_bullet_sharing_the_headline_words_but_adding_a_fact_is_kept() -> None:
     shown, _, _ = checked_bullets(
         "- Bakery reopens after a fire in March", ARTICLE, "Bakery reopens"

@@ -74,6 +74,15 @@ def test_the_reply_is_cut_once_a_sixth_bullet_begins() -> None:
     assert seen and "Fact number 7" not in seen[-1]
 
 
+def test_a_reply_of_five_bullets_is_not_cut() -> None:
+    """Counter-example: the cut only drops a bullet past the fifth."""
+    from bot.engine.summarise import complete_bullets
+    from tests.support import ScriptedModel
+
+    reply = "\n".join(f"- Fact number {i} here" for i in range(1, 6))
+    assert complete_bullets(ScriptedModel([reply]), [], 100, None) == reply
+
+
 @pytest.mark.parametrize(
     ("name", "mode"),
     [
