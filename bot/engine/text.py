@@ -68,8 +68,11 @@ ASKS = (
     ("date", r"\bwhen\b|\b(what|which) (year|date|day|month)\b|\bin what year\b"),
     ("name", r"^\s*(who|whom|whose|which|where|in which|from which|at which|on which)\b|\bwho\b"),
 )
-# Amounts are any of these; a sentence holding one answers "how much/many/big".
+# Amounts are any of these. Which ones answer depends on how the question asks: "how much did it
+# cost" wants money (or a share: "how much did prices rise"), "what share" a share, "how many"
+# any number.
 AMOUNT_PATTERNS = ("money", "share", "number")
+ANSWERED_BY = {"money": ("money", "share"), "share": ("share",), "number": ("number",)}
 # The kinds of fact a sentence can be checked for by pattern.
 FACT_KINDS = ("amount", "date", "name")
 # A question that asks for a reason, and the words that usually give one.
@@ -117,13 +120,19 @@ def asked_kind(question: str) -> str | None:
     return "reason" if REASON_ASK.search(question) else None
 
 
+def asked_amount(question: str) -> str:
+    """Which amount an "amount" question asks for: "money", "share" or "number"."""
+    lowered = question.lower().strip()
+    return next((k for k, p in ASKS if k in AMOUNT_PATTERNS and re.search(p, lowered)), "number")
+
+
 def kind_facts(kind: str | None, text: str, question: str) -> set[str]:
     """Facts of the asked-for kind in `text` that the question doesn't already state."""
     if kind not in FACT_KINDS:
         return set()
     asked = question.lower()
     found: set[str] = set()
-    for name in AMOUNT_PATTERNS if kind == "amount" else (kind,):
+    for name in ANSWERED_BY[asked_amount(question)] if kind == "amount" else (kind,):
         flags = 0 if name == "name" else re.IGNORECASE
         found |= {m.group().strip().lower() for m in re.finditer(FACT_PATTERNS[name], text, flags)}
     return {f for f in found if f and f not in asked}

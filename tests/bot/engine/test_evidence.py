@@ -40,6 +40,25 @@ def test_asked_kind(question: str, kind: str | None) -> None:
     assert asked_kind(question) == kind
 
 
+@pytest.mark.parametrize(
+    ("question", "sentence", "found"),
+    [
+        # a cost is answered by money, not by the dates and durations around it
+        ("How much did the tram line cost?", "Work began in March 2022, seven months late.", set()),
+        ("How much did the tram line cost?", "The line cost £182m in all.", {"£182m"}),
+        # counter-example: "how much" also takes a share ("how much did prices rise")
+        ("How much did prices rise in May?", "Prices rose 4.2% over the month.", {"4.2%"}),
+        # counter-example: "how many" takes any number
+        ("How many homes does the ban cover?", "It covers 310,000 homes.", {"310,000"}),
+        ("What share of voters backed it?", "Some 3,000 voters, or 61%, backed it.", {"61%"}),
+    ],
+)
+def test_amount_facts_are_the_kind_of_amount_asked_for(
+    question: str, sentence: str, found: set[str]
+) -> None:
+    assert kind_facts(asked_kind(question), sentence, question) == found
+
+
 def test_kind_facts_are_new_to_the_question() -> None:
     question = "How many of the 2024 tickets were sold?"
     assert kind_facts("amount", "Some 4,500 of the 2024 tickets sold.", question) == {"4,500"}
