@@ -26,7 +26,7 @@ from dataclasses import replace
 from bot.engine.coverage import about
 from bot.engine.evidence import Candidate
 from bot.engine.grounding import SHOWN, Numbered, strip_citations
-from bot.engine.text import FACT_PATTERNS, asked_kind, numbers, stems
+from bot.engine.text import FACT_PATTERNS, asked_kind, numbers, same_words
 from bot.types import Answer
 
 SAME_THING = 0.5  # share of the shorter sentence's words the other must hold
@@ -56,7 +56,7 @@ def sources_differ(
             ours
             and about(question, basis.text)
             and about(question, other.text)
-            and _overlap(basis.text, other.text) >= SAME_THING
+            and same_words(basis.text, other.text) >= SAME_THING
             and not _states(numbered.texts_of([other.n]), ours)
             and not _states(numbered.texts_of(answer.citations), theirs)
         ):
@@ -98,13 +98,3 @@ def _states(texts: Sequence[str], figure: str) -> bool:
 
 def _values(found: Sequence[str]) -> set[str]:
     return {n for f in found for n in numbers(f)}
-
-
-def _overlap(a: str, b: str) -> float:
-    """The share of the shorter sentence's words (figures aside) that the other holds."""
-    wa, wb = _words(a), _words(b)
-    return len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
-
-
-def _words(text: str) -> set[str]:
-    return stems(re.sub(r"\d[\d,.]*", " ", text))

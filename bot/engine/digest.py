@@ -20,7 +20,7 @@ from bot.engine.bullets import Bullet, read_rendered, verified
 from bot.engine.grounding import support
 from bot.engine.model import TextCallback
 from bot.engine.summarise import Summariser
-from bot.engine.text import FACT_PATTERNS, defuse, numbers, stems
+from bot.engine.text import QUANTITY, defuse, numbers, same_words
 from bot.types import Source, Summary
 from index.errors import ArticleNotFoundError
 from index.lookup import named_article
@@ -40,8 +40,6 @@ SAME_FACT = 0.6  # share of a fact's words another fact must hold to be the same
 RELATIVE_RELEVANCE = 0.8
 # Another article states a fact if, beyond the answer checks, this share of its words occur in it.
 STATED_SUPPORT = 0.8
-
-_QUANTITY = re.compile(f"{FACT_PATTERNS['money']}|{FACT_PATTERNS['share']}", re.I)
 
 
 @dataclass(frozen=True)
@@ -156,7 +154,7 @@ def disagreements(facts: Sequence[Fact], texts: Sequence[str]) -> list[str]:
     for i, a in enumerate(facts):
         for b in facts[i + 1 :]:
             qa, qb = _quantities(a.text), _quantities(b.text)
-            if not qa or not qb or qa & qb or _overlap(a.text, b.text) < SAME_FACT:
+            if not qa or not qb or qa & qb or same_words(a.text, b.text) < SAME_FACT:
                 continue
             if any(_states(texts[n - 1], qb) for n in a.cited) or any(
                 _states(texts[n - 1], qa) for n in b.cited
@@ -187,21 +185,12 @@ def _cite(cited: Sequence[int]) -> str:
     return f"[{', '.join(map(str, cited))}]"
 
 
-def _words(text: str) -> set[str]:
-    return stems(_QUANTITY.sub(" ", text))
-
-
-def _overlap(a: str, b: str) -> float:
-    wa, wb = _words(a), _words(b)
-    return len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
-
-
 def _same_fact(a: str, b: str) -> bool:
-    return numbers(a) == numbers(b) and _overlap(a, b) >= SAME_FACT
+    return numbers(a) == numbers(b) and same_words(a, b) >= SAME_FACT
 
 
 def _quantities(text: str) -> set[str]:
-    return {re.sub(r"\s+", "", m.group()) for m in _QUANTITY.finditer(text)}
+    return {re.sub(r"\s+", "", m.group()) for m in QUANTITY.finditer(text)}
 
 
 def _states(text: str, quantities: set[str]) -> bool:

@@ -215,3 +215,13 @@ def numbers(text: str) -> set[str]:
         value *= {"hundred": 100, "thousand": 1000}.get(scale or "", 1)
         found.add(str(value))
     return found
+
+
+QUANTITY = re.compile(f"{FACT_PATTERNS['money']}|{FACT_PATTERNS['share']}", re.I)
+
+
+def same_words(a: str, b: str) -> float:
+    """The share of the shorter text's word stems, amounts and shares aside, that the other holds:
+    how far two sentences say the same thing, whatever figures they give."""
+    wa, wb = stems(QUANTITY.sub(" ", a)), stems(QUANTITY.sub(" ", b))
+    return len(wa & wb) / min(len(wa), len(wb)) if wa and wb else 0.0
