@@ -15,8 +15,9 @@ and the quote margin. The examples:
 - answerability, out of corpus: a val.csv question (val.csv is not indexed), unless the index
   holds a copy of its story (the best hit has the same title).
 
-Candidate features are cached in `data/fit-cache.npz`-style pickles keyed by the question file's
-hash, so re-fitting after a change to the fitting only takes seconds. Never run on the test split.
+Candidate features are cached as pickles in the data directory, keyed by the questions and the
+code that computes the features, so re-fitting after a change to the fitting only takes seconds.
+Never run on the test split.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import hashlib
 import json
 import pickle
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,16 +35,19 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bot.engine.coverage import question_features  # noqa: E402
-from bot.engine.evidence import QUESTION_FEATURES, SENTENCE_FEATURES, Evidence, Weights  # noqa: E402
+from bot.engine.evidence import Weights  # noqa: E402
 from eval.fit_evidence import (  # noqa: E402
-    RECHECK_BELOW,
     Array,
+    Row,
+    candidate_rows,
     fit_logistic,
     fit_ranker,
     has_answer,
     pick_quote_margin,
     pick_threshold,
-    retrieved_candidates,
+    probability,
+    rerank,
+    write_weights,
 )
 from eval.reader.corpus import read_rows  # noqa: E402
 from newsdesk.app import App  # noqa: E402
@@ -74,22 +77,18 @@ def generated_questions() -> list[dict[str, object]]:
     return out
 
 
-def candidate_rows(app: App, questions: list[dict], cache: Path) -> list[tuple]:
-    """(question, hits, candidates, features, labels) per question, cached on disk."""
+FEATURE_CODE = [REPO / "bot" / "engine" / f for f in ("evidence.py", "coverage.py", "text.py")]
+
+
+def cached_rows(app: App, questions: list[dict], data_dir: Path, name: str) -> list[Row]:
+    """`candidate_rows`, kept on disk under a key of the questions and the feature code."""
+    key = hashlib.sha256(json.dumps(questions, sort_keys=True).encode())
+    for path in FEATURE_CODE:
+        key.update(path.read_bytes())
+    cache = data_dir / f"fit-{name}-{key.hexdigest()[:12]}.pickle"
     if cache.exists():
         return list(pickle.loads(cache.read_bytes()))
-    neutral = Weights((1.0,) + (0.0,) * (len(SENTENCE_FEATURES) - 1), (0.0,) * 7, 0.5, 0.0)
-    scorer = Evidence(app.embedder.embed, neutral)
-    rows = []
-    for i, q in enumerate(questions):
-        hits, found = retrieved_candidates(app, scorer, str(q["question"]))
-        x = np.array([c.features for c in found], dtype=np.float64).reshape(
-            -1, len(SENTENCE_FEATURES)
-        )
-        y = np.array([bool(q["answerable"]) and has_answer(q["expected"], c.text) for c in found])
-        rows.append((q, hits, found, x, y.astype(float)))
-        if (i + 1) % 200 == 0:
-            print(f"{i + 1}/{len(questions)} questions read", flush=True)
+    rows = candidate_rows(app, questions, progress=200)
     cache.write_bytes(pickle.dumps(rows))
     return rows
 
@@ -100,10 +99,7 @@ def answerability_examples(rows: list[tuple], ranker: Array) -> tuple[Array, Arr
     for q, hits, found, x, y in rows:
         if not hits:
             continue
-        scores = x @ ranker
-        ranked = [
-            replace(found[i], score=float(scores[i])) for i in np.argsort(-scores, kind="stable")
-        ]
+        ranked = rerank(found, x, ranker)
         if q["answerable"]:
             if not y.any():
                 continue  # the answer was not retrieved: neither example is what it claims
@@ -126,8 +122,7 @@ def main() -> int:
     args = parser.parse_args()
     app = App(Settings(data_dir=args.data_dir))
     questions = generated_questions()
-    digest = hashlib.sha256(GENERATED.read_bytes()).hexdigest()[:12]
-    rows = candidate_rows(app, questions, args.data_dir / f"fit-generated-{digest}.pickle")
+    rows = cached_rows(app, questions, args.data_dir, "generated")
     groups = [(x, y) for q, _, _, x, y in rows if q["answerable"] and len(y)]
     print(f"generated: {len(questions)} questions, {len(groups)} ranker groups")
     ranker = fit_ranker(groups)
@@ -135,7 +130,7 @@ def main() -> int:
     print(f"answerability examples: {int(fy.sum())} answerable, {int((fy == 0).sum())} not")
     answerable = fit_logistic(fx, fy)
     dev = [json.loads(line) for line in DEV.read_text().splitlines() if line]
-    dev_rows = candidate_rows(app, dev, args.data_dir / "fit-dev.pickle")
+    dev_rows = cached_rows(app, dev, args.data_dir, "dev")
     threshold, margin = calibrate_on_dev(dev, dev_rows, ranker, answerable)
     shipped = Weights.load()
     for name, (r, a, t) in {
@@ -143,19 +138,8 @@ def main() -> int:
         "fitted on generated, calibrated on dev": (ranker, answerable, threshold),
     }.items():
         print(f"{name:40} {dev_report(dev_rows, np.array(r), np.array(a), t)}")
-    out = {
-        "fitted_on": f"{GENERATED.name} ({len(questions)} questions); calibrated on {DEV.name}",
-        "sentence_features": list(SENTENCE_FEATURES),
-        "ranker": [round(float(v), 4) for v in ranker],
-        "question_features": list(QUESTION_FEATURES),
-        "answerable": [round(float(v), 4) for v in answerable],
-        "threshold": round(threshold, 4),
-        "quote_margin": round(margin, 4),
-        "embedder": app.embedder.name,
-        "recheck_below": RECHECK_BELOW,
-    }
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {args.out}")
+    fitted_on = f"{GENERATED.name} ({len(questions)} questions); calibrated on {DEV.name}"
+    write_weights(args.out, fitted_on, (ranker, answerable, threshold, margin), app.embedder.name)
     return 0
 
 
@@ -167,12 +151,9 @@ def calibrate_on_dev(
     for q, hits, found, x, _ in rows:
         if not hits:
             continue
-        scores = x @ ranker
-        ranked = [
-            replace(found[i], score=float(scores[i])) for i in np.argsort(-scores, kind="stable")
-        ]
-        f = np.array(question_features(q["question"], hits, ranked))
-        probs.append(1 / (1 + np.exp(-(f @ answerable[1:] + answerable[0]))))
+        ranked = rerank(found, x, ranker)
+        features = np.array(question_features(q["question"], hits, ranked))
+        probs.append(probability(features, answerable))
         labels.append(float(q["answerable"]))
         if q["answerable"] and ranked:
             quotable.append((q, ranked))
@@ -189,11 +170,9 @@ def dev_report(rows: list[tuple], ranker: Array, answerable: Array, threshold: f
         decided = False
         top = ""
         if hits and len(found):
-            scores = x @ ranker
-            order = np.argsort(-scores, kind="stable")
-            ranked = [replace(found[i], score=float(scores[i])) for i in order]
+            ranked = rerank(found, x, ranker)
             f = np.array(question_features(q["question"], hits, ranked))
-            decided = 1 / (1 + np.exp(-(f @ answerable[1:] + answerable[0]))) >= threshold
+            decided = bool(probability(f, answerable) >= threshold)
             top = ranked[0].text
         refused.setdefault(str(q.get("type")), []).append(not decided)
         if q["answerable"]:

@@ -110,16 +110,7 @@ def main() -> int:
         parser.error("fit on the dev split only")
     questions = [json.loads(line) for line in args.questions.read_text().splitlines() if line]
     app = App(Settings(data_dir=args.data_dir))
-    neutral = Weights((1.0,) + (0.0,) * (len(SENTENCE_FEATURES) - 1), (0.0,) * 7, 0.5, 0.0)
-    scorer = Evidence(app.embedder.embed, neutral)
-    rows = []
-    for q in questions:
-        hits, found = retrieved_candidates(app, scorer, q["question"])
-        x = np.array([c.features for c in found], dtype=np.float64).reshape(
-            -1, len(SENTENCE_FEATURES)
-        )
-        y = np.array([q["answerable"] and has_answer(q["expected"], c.text) for c in found], float)
-        rows.append((q, hits, found, x, y))
+    rows = candidate_rows(app, questions)
     groups = [(x, y) for q, _, _, x, y in rows if q["answerable"] and len(y)]
     ranker = fit_ranker(groups)
     report_ranker(groups, ranker)
@@ -127,32 +118,71 @@ def main() -> int:
     for q, hits, found, x, _ in rows:
         if not hits:
             continue
-        scores = x @ ranker
-        order = np.argsort(-scores, kind="stable")
-        reranked = [replace(found[i], score=float(scores[i])) for i in order]
+        reranked = rerank(found, x, ranker)
         feats.append(question_features(q["question"], hits, reranked))
         labels.append(float(q["answerable"]))
         if q["answerable"] and reranked:
             quotable.append((q, reranked))
     fx, fy = np.array(feats), np.array(labels)
     answerable = fit_logistic(fx, fy)
-    probs = 1 / (1 + np.exp(-(fx @ answerable[1:] + answerable[0])))
+    probs = probability(fx, answerable)
     threshold = pick_threshold(probs, fy, questions, rows)
     margin = pick_quote_margin(quotable, sum(q["answerable"] for q in questions))
+    fitted = (ranker, answerable, threshold, margin)
+    write_weights(args.out, args.questions.name, fitted, app.embedder.name)
+    return 0
+
+
+Row = tuple[dict, list[Retrieved], list[Candidate], Array, Array]
+
+
+def candidate_rows(app: App, questions: list[dict], progress: int = 0) -> list[Row]:
+    """(question, hits, candidates, sentence features, answer labels) per question; the
+    candidates are in retrieval order (a neutral scorer), so any ranker can be fitted on them."""
+    neutral = Weights((1.0,) + (0.0,) * (len(SENTENCE_FEATURES) - 1), (0.0,) * 7, 0.5, 0.0)
+    scorer = Evidence(app.embedder.embed, neutral)
+    rows = []
+    for i, q in enumerate(questions, start=1):
+        hits, found = retrieved_candidates(app, scorer, str(q["question"]))
+        x = np.array([c.features for c in found], dtype=np.float64).reshape(
+            -1, len(SENTENCE_FEATURES)
+        )
+        y = [bool(q["answerable"]) and has_answer(q["expected"], c.text) for c in found]
+        rows.append((q, hits, found, x, np.array(y, dtype=float)))
+        if progress and i % progress == 0:
+            print(f"{i}/{len(questions)} questions read", flush=True)
+    return rows
+
+
+def rerank(found: list[Candidate], x: Array, ranker: Array) -> list[Candidate]:
+    """The candidates scored and ordered by `ranker`, best first."""
+    scores = x @ ranker
+    return [replace(found[i], score=float(scores[i])) for i in np.argsort(-scores, kind="stable")]
+
+
+def probability(features: Array, answerable: Array) -> Array:
+    """The answerability model's probability for each row of question features."""
+    return np.asarray(1 / (1 + np.exp(-(features @ answerable[1:] + answerable[0]))))
+
+
+def write_weights(
+    path: Path, fitted_on: str, fitted: tuple[Array, Array, float, float], embedder: str
+) -> None:
+    """`evidence.json`: the ranker, the answerability model, its threshold and the quote margin."""
+    ranker, answerable, threshold, margin = fitted
     out = {
-        "fitted_on": args.questions.name,
+        "fitted_on": fitted_on,
         "sentence_features": list(SENTENCE_FEATURES),
         "ranker": [round(float(v), 4) for v in ranker],
         "question_features": list(QUESTION_FEATURES),
         "answerable": [round(float(v), 4) for v in answerable],
         "threshold": round(threshold, 4),
         "quote_margin": round(margin, 4),
-        "embedder": app.embedder.name,
+        "embedder": embedder,
         "recheck_below": RECHECK_BELOW,
     }
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(f"wrote {args.out}")
-    return 0
+    path.write_text(json.dumps(out, indent=2) + "\n")
+    print(f"wrote {path}")
 
 
 def report_ranker(groups: list[tuple[Array, Array]], w: Array) -> None:

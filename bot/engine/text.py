@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 
 WORD = re.compile(r"[a-z0-9]+")
 STOPWORDS = frozenset(
@@ -120,6 +120,7 @@ def asked_kind(question: str) -> str | None:
     return "reason" if REASON_ASK.search(question) else None
 
 
+@lru_cache(maxsize=256)
 def asked_amount(question: str) -> str:
     """Which amount an "amount" question asks for: "money", "share" or "number"."""
     lowered = question.lower().strip()

@@ -91,11 +91,17 @@ SHOTS = (
 
 def answer_messages(title: str, sentence: str, answer: str) -> list[dict[str, str]]:
     """The answer-aware prompt: the answer is chosen from the sentence, the model asks for it."""
-    turns = [{"role": "system", "content": ANSWER_SYSTEM}]
-    for user, assistant in ANSWER_SHOTS:
-        turns += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
-    text = f"Title: {title}\nSentence: {sentence}\nAnswer: {answer}"
-    return [*turns, {"role": "user", "content": text}]
+    return _chat(
+        ANSWER_SYSTEM, ANSWER_SHOTS, f"Title: {title}\nSentence: {sentence}\nAnswer: {answer}"
+    )
+
+
+def _chat(system: str, shots: tuple[tuple[str, str], ...], user: str) -> list[dict[str, str]]:
+    """A system prompt, few-shot turns, then the user's turn."""
+    turns = [{"role": "system", "content": system}]
+    for asked, answered in shots:
+        turns += [{"role": "user", "content": asked}, {"role": "assistant", "content": answered}]
+    return [*turns, {"role": "user", "content": user}]
 
 
 _MONTH = (
@@ -128,11 +134,8 @@ def answer_span(sentence: str, rng: random.Random) -> str | None:
 
 
 def messages(title: str, sentence: str) -> list[dict[str, str]]:
-    turns = [{"role": "system", "content": SYSTEM}]
-    for user, assistant in SHOTS:
-        turns += [{"role": "user", "content": user}, {"role": "assistant", "content": assistant}]
-    turns.append({"role": "user", "content": f"Title: {title}\nSentence: {sentence}"})
-    return turns
+    """The free prompt (round 5): the model picks the fact and gives the answer."""
+    return _chat(SYSTEM, SHOTS, f"Title: {title}\nSentence: {sentence}")
 
 
 def _has_fact(sentence: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.engine.differ import figures, sources_differ
 from bot.engine.evidence import Candidate
 from bot.engine.grounding import Numbered
@@ -45,32 +47,21 @@ def test_a_model_answer_is_compared_through_the_sentence_its_figure_came_from() 
     assert "[1] says £35m, [2] says £38m" in answer.text
 
 
-def test_agreeing_articles_leave_the_answer_one_sentence() -> None:
-    theirs = "The Brackley dairy was bought by Harlow Foods for £35 million in cash."
-    sources = numbered(OURS, theirs)
-    answer = quote(OURS, 1, sources)
-    assert sources_differ(QUESTION, answer, ranked((1, OURS), (2, theirs)), sources) == answer
-
-
-def test_an_article_stating_both_figures_does_not_disagree() -> None:
-    # counter-example: "up from £35m" agrees with the first article
-    theirs = "Harlow Foods paid £38m for the Brackley dairy, up from the £35m first offered."
-    sources = numbered(OURS, theirs)
-    answer = quote(OURS, 1, sources)
-    assert sources_differ(QUESTION, answer, ranked((1, OURS), (2, theirs)), sources) == answer
-
-
-def test_a_figure_about_something_else_is_not_a_disagreement() -> None:
-    # counter-example: the same firm, another amount (its profits), other words
-    theirs = "Harlow Foods made a profit of £12m last year on sales of bread and cheese."
-    sources = numbered(OURS, theirs)
-    answer = quote(OURS, 1, sources)
-    assert sources_differ(QUESTION, answer, ranked((1, OURS), (2, theirs)), sources) == answer
-
-
-def test_a_share_is_not_compared_with_an_amount_of_money() -> None:
-    # counter-example: "70%" and "£35m" are different kinds of figure
-    theirs = "Harlow Foods paid for 70% of the Brackley dairy, the firm said on Monday."
+@pytest.mark.parametrize(
+    "theirs",
+    [
+        # agreeing articles leave the answer one sentence
+        "The Brackley dairy was bought by Harlow Foods for £35 million in cash.",
+        # counter-example: "up from £35m" agrees with the first article
+        "Harlow Foods paid £38m for the Brackley dairy, up from the £35m first offered.",
+        # counter-example: the same firm, another amount (its profits), other words
+        "Harlow Foods made a profit of £12m last year on sales of bread and cheese.",
+        # counter-example: "70%" and "£35m" are different kinds of figure
+        "Harlow Foods paid for 70% of the Brackley dairy, the firm said on Monday.",
+    ],
+    ids=["agreeing", "states-both", "another-amount", "share-vs-money"],
+)
+def test_evidence_that_does_not_disagree_leaves_the_answer_as_it_was(theirs: str) -> None:
     sources = numbered(OURS, theirs)
     answer = quote(OURS, 1, sources)
     assert sources_differ(QUESTION, answer, ranked((1, OURS), (2, theirs)), sources) == answer
