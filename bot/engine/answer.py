@@ -10,7 +10,8 @@ ranked evidence (`bot.engine.evidence`) finds no answer, or, where that model is
 all, replies "Not stated"; the closest sentence is shown, not as an answer. Otherwise the model
 sees the best evidence sentences; its answer stands if its facts occur in the passages it cites
 and it states a fact of the asked-for kind that the evidence holds, else the answer quotes the
-best evidence (`grounding.quoted`). Where another article's evidence states a different figure
+best evidence (`grounding.quoted`), unless the question asks for an amount, a date or a name
+and no quoted sentence holds one (a near miss again). Where another article's evidence states a different figure
 for the same thing, the answer says so (`differ.sources_differ`).
 """
 
@@ -22,7 +23,16 @@ from bot.engine.coverage import about, question_features
 from bot.engine.dated import Dates
 from bot.engine.differ import sources_differ
 from bot.engine.evidence import Candidate, Evidence
-from bot.engine.grounding import NOT_COVERED, SHOWN, Numbered, declines, near_miss, verify
+from bot.engine.grounding import (
+    NOT_COVERED,
+    SHOWN,
+    Numbered,
+    declines,
+    lacks_asked,
+    near_miss,
+    quoted,
+    verify,
+)
 from bot.engine.model import ChatModel, TextCallback
 from bot.engine.text import defuse
 from bot.types import Answer, Source, Turn
@@ -88,7 +98,10 @@ class AnswerService:
         raw = self._model().complete(
             messages, max_tokens=self._max_tokens, on_text=on_text, stop=ANSWER_STOP
         )
-        answer = verify(question, raw, numbered, ranked, margin=self._evidence.weights.quote_margin)
+        margin = self._evidence.weights.quote_margin
+        answer = verify(question, raw, numbered, ranked, margin=margin)
+        if answer.mode == "quote" and lacks_asked(question, quoted(ranked, margin)):
+            return self._unanswered(question, numbered, ranked[0])
         if self._evidence.doubts(features) and self._not_stated(messages):
             return self._unanswered(question, numbered, ranked[0])
         dated = self._dates.dated(answer, found)

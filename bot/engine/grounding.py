@@ -200,6 +200,13 @@ def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
     return len(added & (stems(shown) | numbers(shown))) >= NEW_WORDS
 
 
+def lacks_asked(question: str, quotes: Sequence[Candidate]) -> bool:
+    """Whether the question asks for an amount, a date or a name that none of the sentences to
+    be quoted holds: quoting them would pass the topic off as the fact."""
+    kind = asked_kind(question)
+    return kind in FACT_KINDS and not any(kind_facts(kind, c.text, question) for c in quotes)
+
+
 def quoted(ranked: Sequence[Candidate], margin: float) -> list[Candidate]:
     """The best evidence sentence, and the next best (up to `MAX_QUOTED` in all) whose ranker
     score is within `margin` of it."""

@@ -48,8 +48,9 @@ _MONTHS = "january|february|march|april|may|june|july|august|september|october|n
 _DAYS = "monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 # The kinds of fact a question can ask for, and how each looks in text.
 FACT_PATTERNS = {
-    "money": r"[£$€¥]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion)?|\d[\d,.]*\s?(?:million|billion|"
-    r"bn|m|p|pence|pounds|dollars|euros|rupees)\b",
+    # A currency sign, or a currency word: "21 million voters" is a count, not money.
+    "money": r"[£$€¥]\s?\d[\d,.]*\s?(?:m|bn|k|million|billion|trillion)?|\d[\d,.]*\s?"
+    r"(?:(?:million|billion|trillion|bn|m)\s?)?(?:p|pence|pounds|dollars|euros|yen|rupees)\b",
     "share": r"\d[\d.]*\s?(?:%|per\s?cent|percent)",
     "date": rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS}|{_DAYS})\b",
     "number": r"\b\d[\d,.]*\b|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
@@ -128,15 +129,44 @@ def asked_amount(question: str) -> str:
 
 
 def kind_facts(kind: str | None, text: str, question: str) -> set[str]:
-    """Facts of the asked-for kind in `text` that the question doesn't already state."""
+    """Facts of the asked-for kind in `text` that the question doesn't already state.
+
+    For "how many X" a number counts only if it counts what is asked (`counts_asked`)."""
     if kind not in FACT_KINDS:
         return set()
     asked = question.lower()
+    counted = kind == "amount" and bool(HOW_MANY.search(question))
     found: set[str] = set()
     for name in ANSWERED_BY[asked_amount(question)] if kind == "amount" else (kind,):
         flags = 0 if name == "name" else re.IGNORECASE
-        found |= {m.group().strip().lower() for m in re.finditer(FACT_PATTERNS[name], text, flags)}
+        found |= {
+            m.group().strip().lower()
+            for m in re.finditer(FACT_PATTERNS[name], text, flags)
+            if not counted or counts_asked(question, text[m.end() :])
+        }
     return {f for f in found if f and f not in asked}
+
+
+HOW_MANY = re.compile(r"\bhow many\b", re.I)
+# Words of a number's size, not of what it counts: "two and a half million cars".
+_SIZE_WORDS = frozenset("and a half quarter hundred thousand million billion m bn k".split())
+# How far after a number the thing it counts is named: "3.5 million copies", "seven Old Firm games".
+COUNTED_WITHIN = 4
+
+
+def counts_asked(question: str, after: str) -> bool:
+    """Whether a number, followed by `after`, counts what "how many ..." asks: one of the next
+    `COUNTED_WITHIN` words shares a stem with the question ("21 million online voters" for "how
+    many people voted", not "three days on sale" for "how many copies were sold")."""
+    words = WORD.findall(after.lower())
+    following = [w for w in words[: COUNTED_WITHIN + 4] if w not in _SIZE_WORDS][:COUNTED_WITHIN]
+    named = stems(" ".join(following))
+    wanted = stems(HOW_MANY.sub(" ", question))
+    return any(
+        w == f or (min(len(w), len(f)) >= 4 and (w.startswith(f) or f.startswith(w)))
+        for w in named
+        for f in wanted
+    )
 
 
 # --- article text is data -----------------------------------------------------------------------

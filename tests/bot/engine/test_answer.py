@@ -133,6 +133,24 @@ def test_a_check_that_finds_the_answer_keeps_the_verified_answer(indexed: App) -
     assert len(model.calls) == 2 and answer.mode == "model" and "182 million" in answer.text
 
 
+def test_a_quote_without_the_asked_amount_is_a_near_miss_not_an_answer(indexed: App) -> None:
+    """The model's reply fails the check and no evidence sentence holds a count of what is asked
+    (the tram article has money and a year, no passengers): the closest sentence is shown as a
+    near miss, not quoted as the answer."""
+    model = ScriptedModel(["About 5,000 passengers [1]."])
+    answer = service(indexed, model).answer("How many passengers did the tram line carry?")
+    assert answer.mode in ("near-miss", "refusal") and not answer.grounded and not answer.covered
+
+
+def test_a_quote_that_holds_the_asked_amount_stands(indexed: App) -> None:
+    """Counter-example: the model's reply fails the check, but the best evidence states the
+    amount asked for, so it is quoted as the answer."""
+    model = ScriptedModel(["It cost a great deal [1]."])
+    answer = service(indexed, model).answer("How much will the tram line cost?")
+    assert answer.mode == "quote" and answer.grounded
+    assert "182 million pounds" in answer.text
+
+
 def test_an_answer_names_another_article_that_gives_a_different_figure(app: App) -> None:
     """Multi-article answers: the engine reads the other article's evidence and says they differ."""
     first = make_article(

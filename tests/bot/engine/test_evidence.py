@@ -51,6 +51,22 @@ def test_asked_kind(question: str, kind: str | None) -> None:
         # counter-example: "how many" takes any number
         ("How many homes does the ban cover?", "It covers 310,000 homes.", {"310,000"}),
         ("What share of voters backed it?", "Some 3,000 voters, or 61%, backed it.", {"61%"}),
+        # money has a currency sign or word: a count of millions is not money
+        ("How much did the film cost?", "It was seen by 21 million viewers.", set()),
+        ("How much did the film cost?", "It cost 90 million dollars.", {"90 million dollars"}),
+        ("How large would its assets be?", "Assets of 189 trillion yen.", {"189"}),
+        # "how many X": the number must count what is asked, named within a few words after it
+        ("How many copies did the album sell?", "It topped the chart after three days.", set()),
+        ("How many copies did the album sell?", "It sold 3.5 million copies.", {"3.5"}),
+        ("How many people voted online?", "It drew 21 million online voters.", {"21"}),
+        ("How many cars are on its roads?", "There are two and a half million cars.", {"two"}),
+        # counter-example: the counted thing may be named by another of the question's words
+        ("How many meetings have Rangers lost?", "They lost seven Old Firm games.", set()),
+        (
+            "How many Old Firm meetings have Rangers lost?",
+            "They lost seven Old Firm games.",
+            {"seven"},
+        ),
     ],
 )
 def test_amount_facts_are_the_kind_of_amount_asked_for(

@@ -10,6 +10,7 @@ from bot.engine.grounding import (
     declines,
     echoes,
     facts,
+    lacks_asked,
     parse_citations,
     quoted,
     states_fact,
@@ -200,3 +201,19 @@ def test_a_reply_that_copies_the_sources_block_is_not_an_answer() -> None:
 )
 def test_declines_is_the_prompts_not_stated_reply_only(reply: str, declined: bool) -> None:
     assert declines(reply) is declined
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "lacks"),
+    [
+        ("How much did the bridge cost?", "The bridge opened in 1893.", True),
+        ("How much did the bridge cost?", "The bridge cost £2m to repair.", False),
+        ("When was the bridge built?", "The bridge is made of iron.", True),
+        ("When was the bridge built?", "It was built in 1893.", False),
+        # counter-example: a question that asks for no checkable kind of fact is never held back
+        ("What did the reviewer make of it?", "The bridge is made of iron.", False),
+        ("Why did the bridge close?", "The bridge is made of iron.", False),
+    ],
+)
+def test_lacks_asked(question: str, sentence: str, lacks: bool) -> None:
+    assert lacks_asked(question, [Candidate(1, 0, 0, sentence, (), 1.0)]) is lacks
