@@ -11,8 +11,8 @@ all, replies "Not stated"; the closest sentence is shown, not as an answer. Othe
 sees the best evidence sentences; its answer stands if its facts occur in the passages it cites
 and it states a fact of the asked-for kind that the evidence holds, else the answer quotes the
 best evidence (`grounding.quoted`), unless the question asks for an amount, a date or a name
-and no quoted sentence holds one (a near miss again). Where another article's evidence states a different figure
-for the same thing, the answer says so (`differ.sources_differ`).
+and no quoted sentence holds one (a near miss again). Where another article's evidence states a
+different figure for the same thing, the answer says so (`differ.sources_differ`).
 """
 
 from __future__ import annotations
