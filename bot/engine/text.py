@@ -142,9 +142,16 @@ def kind_facts(kind: str | None, text: str, question: str) -> set[str]:
         found |= {
             m.group().strip().lower()
             for m in re.finditer(FACT_PATTERNS[name], text, flags)
-            if not counted or counts_asked(question, text[m.end() :])
+            if (not counted or counts_asked(question, text[m.end() :]))
+            and (name != "name" or names_something(m.group(), text[: m.start()]))
         }
     return {f for f in found if f and f not in asked}
+
+
+def names_something(word: str, before: str) -> bool:
+    """Whether a capitalised word inside a sentence is a name: not one of the words capitalised
+    for other reasons ("We", "According"), nor the first word of a quotation ("said: "We are ...")."""
+    return word not in COMMON_CAPS and not re.search(r"[\"“‘:]\s*$", before)
 
 
 HOW_MANY = re.compile(r"\bhow many\b", re.I)

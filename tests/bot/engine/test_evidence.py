@@ -75,6 +75,20 @@ def test_amount_facts_are_the_kind_of_amount_asked_for(
     assert kind_facts(asked_kind(question), sentence, question) == found
 
 
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        ('Ward said: "We are sad to see him go."', set()),  # a quotation's first word
+        ("It was, According to the club, a shock.", set()),  # capitalised, names nothing
+        # counter-examples: names inside the sentence and inside a quotation still count
+        ('He said: "We will miss Ann Ward."', {"ann", "ward"}),
+        ("He joined Lyon in the summer.", {"lyon"}),
+    ],
+)
+def test_name_facts_name_something(sentence: str, found: set[str]) -> None:
+    assert kind_facts("name", sentence, "Which club did he join?") == found
+
+
 def test_kind_facts_are_new_to_the_question() -> None:
     question = "How many of the 2024 tickets were sold?"
     assert kind_facts("amount", "Some 4,500 of the 2024 tickets sold.", question) == {"4,500"}
