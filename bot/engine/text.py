@@ -150,7 +150,7 @@ def kind_facts(kind: str | None, text: str, question: str) -> set[str]:
 
 def names_something(word: str, before: str) -> bool:
     """Whether a capitalised word inside a sentence is a name: not one of the words capitalised
-    for other reasons ("We", "According"), nor the first word of a quotation ("said: "We are ...")."""
+    for other reasons ("We", "According"), nor a quotation's first word ('said: "We are ...')."""
     return word not in COMMON_CAPS and not re.search(r"[\"“‘:]\s*$", before)
 
 
