@@ -125,8 +125,7 @@ class AnswerService:
     def _unanswered(question: str, numbered: Numbered, best: Candidate) -> Answer:
         """A near miss when the best sentence's article is about the question's names and
         numbers (the topic is covered, the fact is not); else not covered."""
-        source = numbered.sources[best.n - 1]
-        on_topic = about(question, " ".join([source.title, *numbered.texts_of([best.n])]))
+        on_topic = about(question, numbered.article_of(best.n))
         return near_miss(question, numbered, best) if on_topic else refusal(question)
 
 

@@ -56,6 +56,10 @@ class Numbered:
     def texts_of(self, numbers: Sequence[int]) -> list[str]:
         return [text for n, text in self.passages if n in numbers]
 
+    def article_of(self, n: int) -> str:
+        """Source `n`'s title and retrieved passages: what the question must be about."""
+        return " ".join([self.sources[n - 1].title, *self.texts_of([n])])
+
 
 def parse_citations(text: str, valid: Iterable[int]) -> tuple[str, tuple[int, ...]]:
     """Remove citations that point at no source; return the cleaned text and the valid numbers."""
@@ -154,7 +158,7 @@ def verify(
         and not echoes(text, numbered)
         and anchored(text, [c.text for c in ranked[:SHOWN]])
         and states_fact(text, question, [c.text for c in ranked[:SHOWN]])
-        and all(about(question, t) for t in cited_texts)
+        and all(about(question, numbered.article_of(n)) for n in cited)
     ):
         return Answer(question, text, True, cited, numbered.sources, mode="model")
     log.info("grounding fallback unsupported=%d cited=%s", len(problems), cited)

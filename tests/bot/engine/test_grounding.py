@@ -217,3 +217,36 @@ def test_declines_is_the_prompts_not_stated_reply_only(reply: str, declined: boo
 )
 def test_lacks_asked(question: str, sentence: str, lacks: bool) -> None:
     assert lacks_asked(question, [Candidate(1, 0, 0, sentence, (), 1.0)]) is lacks
+
+
+def _studio(second_title: str) -> tuple[Numbered, list[Candidate]]:
+    """Article 1 about Foreverman in two passages, the second not naming it; article 2 titled."""
+    numbered = Numbered(
+        (
+            Source(1, "a", "Stan Lee's Foreverman", "f.md", None, 0.9, "q"),
+            Source(2, "b", second_title, "g.md", None, 0.8, "q"),
+        ),
+        (
+            (1, "Stan Lee is making Foreverman with Paramount Pictures."),
+            (1, "Robert Evans will produce it."),
+            (2, "Paramount Pictures made a profit."),
+        ),
+    )
+    return numbered, candidates(
+        numbered, ["Stan Lee is making Foreverman with Paramount Pictures."]
+    )
+
+
+def test_a_model_answer_needs_its_cited_article_about_the_question_not_every_passage() -> None:
+    """The article is about the question's names if its title and passages together name them:
+    a second passage that doesn't repeat them does not sink a right answer."""
+    numbered, ranked = _studio("Film studio results")
+    answer = verify(
+        "Which studio is behind Foreverman?", "Paramount Pictures [1]", numbered, ranked, margin=0.5
+    )
+    assert answer.mode == "model" and answer.text == "Paramount Pictures [1]"
+    # counter-example: citing an article that is not about Foreverman fails the check
+    other = verify(
+        "Which studio is behind Foreverman?", "Paramount Pictures [2]", numbered, ranked, margin=0.5
+    )
+    assert other.mode == "quote"
