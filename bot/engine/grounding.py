@@ -86,11 +86,12 @@ def strip_citations(text: str) -> str:
 
 def facts(text: str) -> set[str]:
     """The checkable facts of `text`: numbers (normalised; in words too: "eight" is "8") and
-    capitalised names."""
+    capitalised names (without a possessive "'s")."""
     plain = strip_citations(text)
     found = numbers(plain)
     for name in NAME.findall(plain):
-        words = [w for w in name.split() if w not in COMMON_CAPS]
+        # "Fernwing's round" names Fernwing: the possessive is not part of the name
+        words = [re.sub(r"['’]s$", "", w) for w in name.split() if w not in COMMON_CAPS]
         if words:
             found.add(" ".join(words).lower())
     return found

@@ -56,6 +56,14 @@ def test_facts_are_numbers_and_names() -> None:
     assert "1" not in found  # the citation is not a fact
 
 
+def test_a_possessive_name_is_the_name() -> None:
+    """"Fernwing's round" names Fernwing, which a source saying "Fernwing raised" holds."""
+    assert "fernwing" in facts("Northgate Ventures led Fernwing's round.")
+    assert not unsupported_facts("Northgate led Fernwing's round.", ["Northgate backed Fernwing."])
+    # counter-example: a name the sources lack is still caught, possessive or not
+    assert unsupported_facts("Northgate led Skylark's round.", ["Northgate backed Fernwing."])
+
+
 def test_unsupported_facts_catches_invented_figures() -> None:
     source = ["The line cost £182 million and opened on 14 June 2025."]
     assert unsupported_facts("It cost £182 million.", source) == set()
