@@ -54,14 +54,7 @@ def ask(runner: CliRunner, question: str) -> dict[str, object]:
 DEMO = [
     ("How much did the Eastgate tram line cost?", "182 million"),
     ("How much money did Fernwing raise?", "7.5m"),
-    pytest.param(
-        "Who led Fernwing's funding round?",
-        "Northgate Ventures",
-        # Not strict: the 0.5B model's answer passes the checks in some runs (the KV cache it
-        # reuses from earlier questions changes its numerics); when it fails, the ranker quotes
-        # another Fernwing sentence. Issue 18's note reports it.
-        marks=pytest.mark.xfail(strict=False, reason="issue 18: right in some runs only"),
-    ),
+    ("Who led Fernwing's funding round?", "Northgate Ventures"),
     ("How many homes does the Tarnvale hosepipe ban cover?", "310,000"),
     ("When was Millrace Bridge built?", "1893"),
     ("How long is the Eastgate tram line?", "7.4 km"),
@@ -70,26 +63,17 @@ DEMO = [
 
 @pytest.mark.parametrize(("question", "fact"), DEMO)
 def test_the_demo_questions_are_answered_with_their_facts(
-    runner: CliRunner, question: str, fact: str, request: pytest.FixtureRequest
+    runner: CliRunner, question: str, fact: str
 ) -> None:
     data = ask(runner, question)
-    servers = "servers" in request.node.callspec.id
-    if servers and question == DEMO[0][0] and fact not in str(data["answer"]):
-        # With the PostgreSQL catalog the lexical ranking (each question word's rarity, then
-        # ts_rank_cd) puts the article's third passage ("...had cost them customers") before its
-        # second, where FTS5's bm25 does the reverse; with that passage in the evidence the
-        # answerability model is unsure (under `recheck_below`) and the 0.5B model's check says
-        # "Not stated", though the cost is in the first passage. On the embedded stores the
-        # same model states the cost.
-        pytest.xfail("issue 18: the tram's cost is missed with the PostgreSQL catalog")
     assert data["grounded"] is True and data["mode"] in ("model", "quote")
     assert fact in str(data["answer"]), data["answer"]
 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 18: the fitted answerability model takes the expected daily journeys for an "
-    "answer; near misses need a model that reads (see the note)",
+    reason="issue 18: 'Each can carry up to 210 passengers' counts the passengers asked for; "
+    "that it is a tram's capacity, not the first week's riders, needs a model that reads",
 )
 def test_a_near_miss_is_not_answered_but_shows_the_closest_sentence(runner: CliRunner) -> None:
     data = ask(runner, "How many passengers did the Eastgate tram line carry in its first week?")
@@ -99,8 +83,8 @@ def test_a_near_miss_is_not_answered_but_shows_the_closest_sentence(runner: CliR
 
 
 def test_a_covered_question_gets_a_cited_grounded_answer(runner: CliRunner) -> None:
-    """The `ask --json` contract of a grounded answer (the tram's cost, the README's example, is
-    checked for its fact above, and misses with the PostgreSQL catalog)."""
+    """The `ask --json` contract of a grounded answer (the README's examples are checked for
+    their facts above)."""
     data = ask(runner, "How many homes does the Tarnvale hosepipe ban cover?")
     assert set(data) == {"question", "answer", "grounded", "mode", "citations", "sources"}
     sources = data["sources"]

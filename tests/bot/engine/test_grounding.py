@@ -57,7 +57,7 @@ def test_facts_are_numbers_and_names() -> None:
 
 
 def test_a_possessive_name_is_the_name() -> None:
-    """"Fernwing's round" names Fernwing, which a source saying "Fernwing raised" holds."""
+    """ "Fernwing's round" names Fernwing, which a source saying "Fernwing raised" holds."""
     assert "fernwing" in facts("Northgate Ventures led Fernwing's round.")
     assert not unsupported_facts("Northgate led Fernwing's round.", ["Northgate backed Fernwing."])
     # counter-example: a name the sources lack is still caught, possessive or not
