@@ -137,3 +137,37 @@ def test_shortened_sentences_count_against_the_budget_and_the_first_stays_whole(
     assert sum(len(b.text) for b in shortened) <= 175
     assert len(shortened) > len(whole)  # the room saved holds one more sentence
     assert all(m[-1]["content"] != whole[0].text for m in model.calls)  # the first: not sent
+
+
+@pytest.mark.slow
+def test_the_real_model_shortens_only_by_deleting_words() -> None:
+    """The real twin of the scripted tests: whatever the bundled model replies, every line shown
+    is a sentence of the article, quoted, or one with words deleted that keeps its numbers and
+    names."""
+    from bot.engine.bullets import article_sentences, read_rendered
+    from bot.engine.model import LlamaCppModel, small_model_path
+    from bot.engine.summarise import Summariser
+    from index.models import Article
+
+    text = f"{ARTICLE} {SENTENCE} " + " ".join(
+        f"The {name} branch of the bakery, which will sell bread and cakes made in the Hollin "
+        f"Street ovens every morning, will open in {month}, the owner told the local paper."
+        for name, month in MONTHS
+    )
+    model = LlamaCppModel(small_model_path(), n_ctx=2048, threads=1, temperature=0.0, seed=0)
+    summariser = Summariser(None, lambda: model, max_tokens=200, mode="shorten")  # type: ignore[arg-type]
+    written = summariser.write(Article(article_id="a", title="Bakery", text=text, source="s"))
+    sentences = article_sentences(text)
+    assert written.read >= 1 and written.text.splitlines()[0].startswith("- “The Hollin")
+    for bullet in read_rendered(written.text):
+        if bullet.quoted:
+            assert bullet.text in sentences
+        else:
+            assert any(
+                kept_words(bullet.text, s) and keeps_facts(bullet.text, s) for s in sentences
+            )
+
+
+MONTHS = [("Eastgate", "June"), ("Westgate", "July"), ("Quayside", "August"), ("Ashby", "May")]
+MONTHS += [("Lowton", "March"), ("Millrace", "April"), ("Brook", "October"), ("Hale", "July")]
+MONTHS += [("Northfield", "June"), ("Southmoor", "May"), ("Highbury", "April")]
