@@ -157,11 +157,12 @@ class Settings(BaseSettings):
         8, ge=1, le=1000, description="Questions waiting for the model before 'busy'."
     )
     max_question_chars: int = Field(500, ge=20, le=4000, description="Longest question accepted.")
-    summary_mode: Literal["auto", "extractive", "model"] = Field(
+    summary_mode: Literal["auto", "extractive", "model", "shorten"] = Field(
         "extractive",
-        description="Summaries: bullets written by the model and checked (model), the article's "
-        "sentences likeliest to state its key facts, quoted (extractive), or model unless it is "
-        "the bundled 135M model (auto).",
+        description="Summaries: the article's sentences likeliest to state its key facts, quoted "
+        "(extractive); the same with the later ones shortened by the model, which may only delete "
+        "words (shorten); bullets written by the model and checked (model); or shorten unless it "
+        "is the bundled 135M model (auto).",
     )
 
     # --- discord -----------------------------------------------------------------------------

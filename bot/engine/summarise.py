@@ -1,22 +1,27 @@
-"""Article summaries: the article's sentences likeliest to state its key facts, quoted; or 3–5
-bullets in the reader model's own words, each checked against the article.
+"""Article summaries: the article's sentences likeliest to state its key facts, quoted; the same
+with the later ones shortened by the reader model; or 3–5 bullets in the model's own words.
 
 `mode="extractive"` (the setting's default): the sentences a salience model
 (`bot.engine.salience`) ranks likeliest to state a key fact, the first sentence always included,
-within a budget and shown in article order, quoted, no model call. `mode="model"`: the model
-reads those sentences (`MODEL_INPUT`, a larger budget; map-reduce when even they do not fit its
-context window) and writes bullets; each bullet is checked like an answer and, if it fails,
-replaced by the article sentence it draws on (`bot.engine.bullets`). No usable model output: the
-extractive summary. `mode="auto"`: model bullets, except with the bundled 135M model
-(`EXTRACTIVE_MODELS`: on dev its bullets cover 0.396 of the key facts against the lead's 0.471).
-Which wins is measured on hand-written key facts of BBC `val.csv` articles
-(`bench/summary_bench.py`; docs/measurements.md). Summaries are cached by content hash, mode and
-model.
+within a budget and shown in article order, quoted, no model call. `mode="shorten"`: the same
+selection, but each sentence past the first three is first shortened by the model, which may
+only delete words (`bot.engine.shorten`; a reply that changes a word or drops a number or name
+leaves the sentence whole), so more sentences fit in the same characters. `mode="model"`: the
+model reads those sentences (`MODEL_INPUT`, a larger budget; map-reduce when even they do not
+fit its context window) and writes bullets; each bullet is checked like an answer and, if it
+fails, replaced by the article sentence it draws on (`bot.engine.bullets`). No usable model
+output: the extractive summary. `mode="auto"`: shortened sentences, except with the bundled 135M
+model (`EXTRACTIVE_MODELS`: on dev its bullets cover 0.396 of the key facts against the lead's
+0.471). Which wins is measured on hand-written key facts of BBC `val.csv` articles
+(`bench/summary_bench.py`; docs/measurements.md: on dev, extractive 0.512 at compression 0.243,
+shortened 0.525 at 0.256, the model's bullets 0.255 at 0.149). Summaries are cached by content
+hash, mode and model.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +36,7 @@ from bot.engine.bullets import (
 )
 from bot.engine.model import ChatModel, Message, TextCallback
 from bot.engine.salience import Salience, default_salience
+from bot.engine.shorten import Shortener
 from bot.engine.text import NUMBER, defuse, isolate_markers, planted, stems
 from bot.types import Summary
 from index.chunk import sentence_spans
@@ -43,12 +49,15 @@ from prompts import render
 log = logging.getLogger(__name__)
 
 PROMPT_OVERHEAD = 120
-SummaryMode = Literal["auto", "extractive", "model"]
-CACHE_VERSION = "v4"
+SummaryMode = Literal["auto", "extractive", "model", "shorten"]
+CACHE_VERSION = "v5"
 BULLET_TOKENS = 128  # five short bullets; the answer budget (`max_tokens`) caps it further
 # Models whose own summaries cover fewer key facts than the lead (bench/summary_bench.py): in
 # "auto" mode they do not write summaries. A substring of the model's name, lower case.
 EXTRACTIVE_MODELS = ("smollm2-135m",)
+# A shortened sentence is seldom shorter: with less room left, the model is not asked.
+MIN_SHORTENED = 40
+Shorten = Callable[[str], str | None]  # a sentence shortened, or None: show it whole
 _BULLET_START = re.compile(r"(?m)^\s*(?:[-*•–]|\d{1,2}[.)])\s")
 
 
@@ -70,6 +79,8 @@ class Budget:
 # a short article). A third of the tokens of a whole BBC article: prompt reading is most of a
 # summary's time on two cores, and the sentences past these rarely state a key fact.
 MODEL_INPUT = Budget(share=0.5, max_chars=1200, min_sentences=4, max_sentences=8)
+# Shortened sentences: the extractive budget in characters, more sentences.
+SHORTENED = Budget(max_sentences=7)
 
 
 def extractive_summary(
@@ -82,35 +93,58 @@ def extractive_summary(
 def selected_sentences(
     text: str, budget: Budget = Budget(), salience: Salience | None = None
 ) -> list[str]:
-    """Sentences of the article within `budget`, near-duplicates skipped, in article order.
+    """Sentences of the article within `budget`, near-duplicates skipped, in article order
+    (`summary_bullets` without shortening)."""
+    return [bullet.text for bullet in summary_bullets(text, budget, salience)]
+
+
+def summary_bullets(
+    text: str,
+    budget: Budget = Budget(),
+    salience: Salience | None = None,
+    shorten: Shorten | None = None,
+) -> list[Bullet]:
+    """The summary's sentences within `budget`, near-duplicates skipped, in article order.
 
     Sentences are considered in article order (the lead) or, with `salience`, in its order (the
-    first sentence, then the likeliest to state a key fact); one that would overrun the budget
-    is skipped and a shorter one may still fit. The first `min_sentences` may use up to
-    `max_chars`; further ones only up to `share` of the article. Article text is data: a
-    sentence carrying an injected instruction is skipped and the rest are defused
-    (`bullets.article_sentences`).
+    first sentence, then the likeliest to state a key fact). With `shorten`, each sentence past
+    the first `min_sentences` is first shortened (None: the whole sentence) and the shortened
+    text is what counts against the budget, so more sentences fit; the likeliest ones stay
+    whole (shortening loses a quarter of a sentence's key facts, docs/measurements.md). One
+    that would overrun the budget is skipped and a shorter one may still fit. The first
+    `min_sentences` may use up to `max_chars`; further ones only up to `share` of the article.
+    Article text is data: a sentence carrying an injected instruction is skipped and the rest
+    are defused (`bullets.article_sentences`).
     """
     sentences = article_sentences(text)
     order = salience.order(sentences) if salience else range(len(sentences))
     limit_after = min(budget.share * len(text), budget.max_chars)
-    chosen: list[int] = []
+    chosen: dict[int, Bullet] = {}
     said: set[str] = set()
     used = 0
     for i in order:
         if len(chosen) == budget.max_sentences:
             break
-        sentence = sentences[i]
         limit = budget.max_chars if len(chosen) < budget.min_sentences else limit_after
-        if not sentence or (chosen and used + len(sentence) > limit):
+        room = limit - used if chosen else math.inf  # the first sentence is always shown
+        sentence = sentences[i]
+        if not sentence or _repeats(sentence, said, budget):
             continue
-        terms = _terms(sentence)
-        if terms and len(terms & said) >= budget.duplicate * len(terms):
+        late = len(chosen) >= budget.min_sentences
+        short = shorten(sentence) if shorten and late and room >= MIN_SHORTENED else None
+        shown = short or sentence
+        if len(shown) > room or _repeats(shown, said, budget):
             continue
-        chosen.append(i)
-        said |= terms
-        used += len(sentence)
-    return [sentences[i] for i in sorted(chosen)]
+        chosen[i] = Bullet(shown, quoted=short is None)
+        said |= _terms(shown)
+        used += len(shown)
+    return [chosen[i] for i in sorted(chosen)]
+
+
+def _repeats(sentence: str, said: set[str], budget: Budget) -> bool:
+    """Whether `budget.duplicate` of the sentence's terms are already said."""
+    terms = _terms(sentence)
+    return bool(terms) and len(terms & said) >= budget.duplicate * len(terms)
 
 
 def _terms(sentence: str) -> set[str]:
@@ -152,7 +186,7 @@ class Summariser:
     def cache_key(self, article: Article) -> str:
         """The summary's key in the cache: content hash, mode, model, `CACHE_VERSION`."""
         mode = self.effective_mode()
-        model = f":{self._model().name}" if mode == "model" else ""
+        model = f":{self._model().name}" if mode != "extractive" else ""
         return f"{article.content_hash}:{mode}{model}:{CACHE_VERSION}"
 
     def cached_text(self, article: Article, on_text: TextCallback | None = None) -> str:
@@ -164,16 +198,22 @@ class Summariser:
         self._catalog.cache_summary(key, text, True)
         return text
 
-    def effective_mode(self) -> Literal["extractive", "model"]:
-        """`auto` resolved: the model writes summaries unless it is one of `EXTRACTIVE_MODELS`."""
+    def effective_mode(self) -> Literal["extractive", "model", "shorten"]:
+        """`auto` resolved: the model shortens the sentences unless it is one of
+        `EXTRACTIVE_MODELS`."""
         if self._mode != "auto":
             return self._mode
         name = self._model().name.lower()
-        return "extractive" if any(m in name for m in EXTRACTIVE_MODELS) else "model"
+        return "extractive" if any(m in name for m in EXTRACTIVE_MODELS) else "shorten"
 
     def write(self, article: Article, on_text: TextCallback | None = None) -> Written:
         """A summary of `article` (uncached), and how its bullets were made."""
-        if self.effective_mode() == "model":
+        mode = self.effective_mode()
+        if mode == "shorten":
+            shortened = self._shortened(article)
+            if shortened is not None:
+                return shortened
+        if mode == "model":
             try:
                 raw = self._model_bullets(article, on_text)
             except NewsdeskError:
@@ -187,6 +227,18 @@ class Summariser:
                 return Written(render_bullets(bullets), tuple(bullets), read, passed)
             log.info("summary fallback article_id=%s", article.article_id)
         return Written(self.extractive(article.text), (), 0, 0)
+
+    def _shortened(self, article: Article) -> Written | None:
+        """The salient sentences within `SHORTENED`, each after the first shortened by the model
+        (`bot.engine.shorten`); None when the model cannot run."""
+        try:
+            shortener = Shortener(self._model())
+            bullets = summary_bullets(article.text, SHORTENED, self._salience, shortener)
+        except NewsdeskError:
+            log.warning("summary model failed article_id=%s", article.article_id)
+            return None
+        text = render_bullets(bullets)
+        return Written(text, tuple(bullets), shortener.read, shortener.passed)
 
     def extractive(self, text: str) -> str:
         """The extractive summary: the sentences likeliest to state key facts (`salience`)."""

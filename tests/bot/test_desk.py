@@ -66,9 +66,9 @@ async def test_with_the_bundled_135m_model_summaries_quote_the_lead(indexed: App
     assert summary.grounded and not model.calls
 
 
-async def test_with_another_model_summaries_are_its_checked_bullets(indexed: App) -> None:
-    """`auto` with any other model: its bullets, each checked and cited; one that fails is
-    replaced by the article sentence it draws on, quoted."""
+async def test_in_model_mode_summaries_are_its_checked_bullets(indexed: App) -> None:
+    """`model`: the model's bullets, each checked and cited; one that fails is replaced by the
+    article sentence it draws on, quoted."""
     model = ScriptedModel(
         [
             "- The council approved a new tram line on Tuesday\n"
@@ -76,7 +76,7 @@ async def test_with_another_model_summaries_are_its_checked_bullets(indexed: App
             "- Mayor Ada Lovel said it links Eastgate to the station"
         ]
     )
-    desk = build_desk(auto_mode(indexed), indexed.index, indexed.retriever, lambda: model)
+    desk = build_desk(model_mode(indexed), indexed.index, indexed.retriever, lambda: model)
     summary = await desk.summarise("Tram line approved")
     assert summary.summary.splitlines() == [
         "- The council approved a new tram line on Tuesday [1]",
@@ -84,6 +84,31 @@ async def test_with_another_model_summaries_are_its_checked_bullets(indexed: App
         "- Mayor Ada Lovel said it links Eastgate to the station [1]",
     ]
     assert summary.grounded and len(model.calls) == 1
+
+
+async def test_in_auto_mode_the_model_shortens_the_later_sentences(app: App) -> None:
+    """`auto` with the 0.5B model: the likeliest three sentences whole and quoted, the next
+    shortened (words deleted, checked) so that it fits; a reply that changes words is not shown."""
+    streets = ["Quay", "Mill", "Bridge", "Market", "Castle", "Abbey", "Hill", "Park", "Dock"]
+    background = " ".join(f"Residents of {s} Street remember the horse trams." for s in streets)
+    text = (
+        "The Eastgate tram line opened on Monday. It cost 182 million pounds. Trams run every 10 "
+        "minutes. Passenger numbers reached 5,000 on the first day, the council said in a long "
+        "statement on its website, adding that the work had finished ahead of schedule. "
+        + background
+    )
+    app.index.add([Article(article_id="t", title="Tram line opens", text=text, source="s")])
+    model = ScriptedModel(
+        ["Passenger numbers reached 5,000 on the first day.", "Residents remember trams."] * 3,
+        name="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+    )
+    desk = build_desk(auto_mode(app), app.index, app.retriever, lambda: model)
+    summary = await desk.summarise("Tram line opens")
+    lines = summary.summary.splitlines()
+    assert lines[0] == "- “The Eastgate tram line opened on Monday.” [1]"
+    assert lines[-1] == "- Passenger numbers reached 5,000 on the first day. [1]"
+    assert "schedule" not in summary.summary and "remember" not in summary.summary
+    assert model.calls[0][-1]["content"].startswith("Passenger numbers reached 5,000")
 
 
 async def test_summaries_are_cached_by_content_hash_and_mode(indexed: App) -> None:

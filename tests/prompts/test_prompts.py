@@ -49,6 +49,8 @@ CASES = {
     "bullets_system": {},
     "bullets_user": {"title": "Tram line opens", "text": "The tram opened on 14 June."},
     "bullets_combine_user": {"title": "Tram line opens", "parts": "- Part one.\n- Part two."},
+    "shorten_system": {},
+    "shorten_examples": {},
 }
 
 

@@ -88,8 +88,8 @@ def test_a_reply_of_five_bullets_is_not_cut() -> None:
     [
         ("SmolLM2-135M-Instruct.Q4_1.gguf", "extractive"),  # the bundled model: the lead wins
         ("smollm2-135m-instruct-q8_0.gguf", "extractive"),
-        ("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "model"),
-        ("SmolLM2-360M-Instruct.gguf", "model"),  # a bigger SmolLM2 is not the measured one
+        ("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf", "shorten"),
+        ("SmolLM2-360M-Instruct.gguf", "shorten"),  # a bigger SmolLM2 is not the measured one
     ],
 )
 def test_auto_mode_leaves_summaries_to_the_lead_only_with_the_135m_model(
