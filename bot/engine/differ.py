@@ -72,7 +72,8 @@ def sources_differ(
 def figures(text: str) -> dict[str, list[str]]:
     """The amounts of money and shares `text` states, by type, as written ("£35bn", "70%")."""
     return {
-        kind: [m.group().strip() for m in re.finditer(FACT_PATTERNS[kind], text, re.I)]
+        # "£2.10," ends a clause, not the figure
+        kind: [m.group().strip().rstrip(",.") for m in re.finditer(FACT_PATTERNS[kind], text, re.I)]
         for kind in FIGURE_TYPES
     }
 

@@ -78,3 +78,10 @@ def test_questions_that_ask_for_no_amount_are_left_alone() -> None:
 def test_figures_keep_what_the_article_wrote() -> None:
     found = figures("Profits rose 9% to £6.2bn ($11.5bn), and 70 per cent of staff stayed.")
     assert found == {"money": ["£6.2bn", "$11.5bn"], "share": ["9%", "70 per cent"]}
+
+
+def test_a_figure_ends_before_the_clause_does() -> None:
+    """"£2.10, the same as..." is the figure £2.10: the comma is the sentence's, not the figure's
+    (a decimal point inside it stays: "£2.10")."""
+    assert figures("A single fare is £2.10, the same as before.")["money"] == ["£2.10"]
+    assert figures("It cost £1.5m.")["money"] == ["£1.5m"]
