@@ -1,8 +1,10 @@
 """Check the BBC question set against the corpus it was written over; exit 1 on any problem.
 
     python eval/check_bbc.py [eval/bbc.jsonl] [--corpus ../shared/corpus/bbc/train.csv]
+    python eval/check_bbc.py eval/bbc2.jsonl     # the second, independent set
 
-For every question it checks what a reader cannot see by eye:
+The probe tables hold both sets' unanswerable questions (the second set's ids start `q2-`). Ids must
+be unique within a file. For every question it checks what a reader cannot see by eye:
 - answerable: the row exists and has the stated category; every expected answer occurs in the row's
   text after Newsdesk's mojibake repair; the `article` substring occurs in the title Newsdesk gives
   that row, and any other row whose title also contains it carries an expected answer (the corpus
@@ -132,6 +134,189 @@ _NEAR_MISS: dict[str, tuple[str, list[str]]] = {
             r"Labour[^.]{0,60}landslide",
         ],
     ),
+    # eval/bbc2.jsonl
+    "q2-nm-uk-coal-workforce": (
+        "UK Coal",
+        [
+            "employ",
+            r"\bstaff\b",
+            "workers",
+            "workforce",
+            "miners",
+            r"\bjobs\b",
+            r"\d[\d,]* (people|men)\b",
+        ],
+    ),
+    "q2-nm-ambo-transit-fees": (
+        "(?-i:AMBO)|Burgas|Vlore",
+        ["transit", r"\bfees?\b", "revenue", r"\bearn", "royalt", "(a|per) year"],
+    ),
+    "q2-nm-icbc-chairman": (
+        "ICBC|Industrial and Commercial Bank",
+        [
+            "chief executive",
+            "chairman",
+            "president",
+            "governor",
+            r"\bboss\b",
+            r"\bCEO\b",
+            r"\bhead(ed)? (of|by)\b",
+            r"\b(Mr|Ms)\b",
+        ],
+    ),
+    "q2-nm-bavaria-jobless-rate": (
+        "German[^.]{0,200}(unemploy|jobless)|(unemploy|jobless)[^.]{0,200}German",
+        [
+            "Bavaria",
+            "Munich",
+            r"\b(east|west)(ern)? German",
+            r"\bregion(al|s)?\b[^.]{0,80}\d+(\.\d)?%",
+        ],
+    ),
+    "q2-nm-glocer-pay": (
+        "Glocer",
+        [
+            r"Glocer[^.]{0,100}(£|\$)\d",
+            "salary",
+            "bonus",
+            r"\bearn(s|ed|ings)?\b[^.]{0,40}(£|\$)",
+            "pay (package|deal|rise)",
+            "remuneration",
+        ],
+    ),
+    "q2-nm-wonder-woman-actress": (
+        "Wonder Woman",
+        [
+            r"\bcast\b",
+            "(will|to) (play|star)",
+            "starring",
+            "star as",
+            "title role",
+            "Carter[^.]{0,80}(film|movie|Whedon)",
+        ],
+    ),
+    "q2-nm-tarantino-csi-fee": (
+        "Tarantino",
+        [_MONEY, r"\bfee\b", r"\bpaid\b", r"\bpay\b", "salary"],
+    ),
+    "q2-nm-mccartney-super-bowl-winner": (
+        "Super Bowl",
+        [
+            "Patriots",
+            "Eagles",
+            "New England",
+            "Philadelphia",
+            r"\b\d{1,2}-\d{1,2}\b",
+            r"\b(won|wins?|beat|victory|champions?)\b[^.]{0,60}Super Bowl",
+            r"Super Bowl[^.]{0,60}\b(won|wins?|beat|victory|champions?)\b",
+        ],
+    ),
+    "q2-nm-palookaville-uk-sales": (
+        "Palookaville",
+        ["copies", r"\bsold\b", r"\d[\d,]* (units|albums)", r"sales of \d"],
+    ),
+    "q2-nm-presley-estate-price": (
+        "Sillerman|estate of Elvis|Presley[^.]{0,40}estate",
+        [
+            r"(Presley|Elvis|estate)[^.]{0,120}(\$|£)\s?\d",
+            r"(\$|£)\s?\d[^.]{0,120}(Presley|Elvis|estate)",
+        ],
+    ),
+    "q2-nm-sins-budget": ("Vinod Pande|Mr Pande", ["budget", r"\bcost", _MONEY, "rupee", "crore"]),
+    "q2-nm-walkington-salary": ("Walkington", [_MONEY, "salary", r"\bpaid\b", "(a|per) year"]),
+    "q2-nm-scarman-birthplace": (
+        "Scarman",
+        [r"\bborn\b", "birth", "native of", "grew up", r"\bson of\b"],
+    ),
+    "q2-nm-black-watch-strength": (
+        "Black Watch",
+        [r"\d[\d,]* (soldiers|troops|men|personnel|members)\b", "strength", r"\d[\d,]*-strong"],
+    ),
+    "q2-nm-ruth-kelly-children": (
+        "Ruth Kelly",
+        [
+            "mother of",
+            r"(her|Kelly's) (own )?(\w+ )?(children|sons?|daughters?|family|husband|kids)",
+            r"\b(one|two|three|four|five|\d) (children|sons|daughters|kids)\b",
+        ],
+    ),
+    "q2-nm-leicester-south-majority": (
+        "Leicester South",
+        ["majority of", r"\d[\d,]* votes", r"\bby \d[\d,]*", r"\d+(\.\d)?% (swing|of the vote)"],
+    ),
+    "q2-nm-babayaro-newcastle-fee": (
+        "Babayaro",
+        [
+            r"Newcastle[^.]{0,150}(£\d|fee|undisclosed)",
+            r"(£\d|fee|undisclosed)[^.]{0,150}Newcastle",
+            "free transfer",
+            r"\bpaid\b",
+        ],
+    ),
+    "q2-nm-marion-jones-coach": ("Marion Jones", ["coach", "trainer", "train(s|ed) (by|with)"]),
+    "q2-nm-fowler-city-fee": (
+        "Fowler",
+        [
+            r"Fowler[^.]{0,150}(£\d|fee|\d+m\b)",
+            r"(£\d|fee)[^.]{0,150}Fowler",
+            r"Leeds[^.]{0,100}(£\d|fee)",
+        ],
+    ),
+    "q2-nm-bosvelt-wages": ("Bosvelt", [_MONEY, "wages?", "a week", "salary", r"\bearn"]),
+    "q2-nm-roddick-gilbert-pay": ("Brad Gilbert", [_MONEY, "salary", r"\bpaid\b", r"\bfee\b"]),
+    "q2-nm-dick-pound-nationality": (
+        "Dick Pound",
+        ["Canad", "Montreal", "nationality", "(lawyer|swimmer|Olympian) Dick Pound"],
+    ),
+    "q2-nm-hingis-pattaya-opponent": (
+        "Hingis",
+        [
+            "first[- ]round",
+            "opening (match|game|round)",
+            r"\b(face|faces|meet|meets|take on|takes on)\b",
+            r"\bdraw\b",
+        ],
+    ),
+    "q2-nm-beckham-trojan-infections": (
+        "Beckham (virus|trojan)|Beckham Windows trojan",
+        [
+            r"\d[\d,]* (computers|PCs|machines|users|people)",
+            r"infected \d",
+            "(computers|PCs|machines)[^.]{0,40}(have been|were) infected",
+        ],
+    ),
+    "q2-nm-uwb-device-price": (r"Ultra Wideband|\bUWB\b", [_MONEY, "price", r"\bcost"]),
+    "q2-nm-argonaut-buyback-price": (
+        "Argonaut",
+        [
+            r"(bought|buy|buying|paid|pay|deal|price|sum)[^.]{0,80}(?:\$|£|€)\s?\d",
+            r"(?:\$|£|€)\s?\d[^.]{0,80}(bought|buy|paid|deal)",
+            "undisclosed",
+        ],
+    ),
+    "q2-nm-sk-telecom-subscribers": (
+        "SK Telecom",
+        ["subscribers", "customers", r"SK Telecom[^.]{0,120}\d[\d,.]* (million )?users"],
+    ),
+    "q2-nm-san-andreas-us-sales": (
+        "San Andreas",
+        [
+            r"San Andreas[^.]{0,200}\b(US|USA|America|United States|worldwide)\b",
+            r"\b(US|America|United States)\b[^.]{0,99}(San Andreas|GTA)[^.]{0,99}(sold|sales)",
+            r"(sold|sales)[^.]{0,100}\b(US|USA|America|United States|North America)\b",
+        ],
+    ),
+    "q2-nm-arbor-networks-ceo": (
+        "Arbor Networks",
+        ["chief executive", r"\bCEO\b", "founder", "president", r"\bboss\b", "chairman"],
+    ),
+    "q2-nm-four-kings-signups": (
+        "Four-Kings",
+        [
+            r"\d[\d,]* (gamers|players|people|entrants)[^.]{0,40}(registered|signed|entered)",
+            r"(registered|signed up|entries|applications)[^.]{0,80}\d",
+        ],
+    ),
 }
 
 # id -> probes that must match no row at all.
@@ -177,6 +362,31 @@ _OUT_OF_CORPUS: dict[str, list[str]] = {
     "ooc-trump-elected": [r"Trump.{0,60}(elected|president)", r"President Trump"],
     "ooc-waymo": ["Waymo", "driverless"],
     "ooc-gpt4-params": ["GPT"],
+    # eval/bbc2.jsonl
+    "q2-ooc-ipad-launch": [r"\biPad"],
+    "q2-ooc-linkedin-price": ["LinkedIn"],
+    "q2-ooc-whatsapp-founders": ["WhatsApp"],
+    "q2-ooc-fukushima-reactors": ["Fukushima"],
+    "q2-ooc-whole-foods-price": ["Whole Foods"],
+    "q2-ooc-bolt-100m-record": [r"\bUsain", r"(?-i:Bolt)\b[^.]{0,60}(100m|sprint|record)"],
+    "q2-ooc-raspberry-pi-price": ["Raspberry Pi"],
+    "q2-ooc-snapchat-users": ["Snapchat"],
+    "q2-ooc-pope-benedict-resigns": ["Benedict XVI", "Pope Benedict", "Ratzinger"],
+    "q2-ooc-deepwater-fine": [
+        "Deepwater",
+        "Macondo",
+        "Gulf of Mexico[^.]{0,60}(spill|explosion|blowout)",
+    ],
+    "q2-ooc-burj-khalifa-height": ["Burj"],
+    "q2-ooc-wii-uk-price": [r"\bWii\b"],
+    "q2-ooc-bgt-first-winner": ["Got Talent"],
+    "q2-ooc-xbox-360-uk-price": ["Xbox 360", r"Xbox 2\b[^.]{0,80}(£|\$)\d"],
+    "q2-ooc-northern-rock-run": ["Northern Rock"],
+    "q2-ooc-pluto-dwarf-planet": ["Pluto", "dwarf planet"],
+    "q2-ooc-london-bombings-deaths": ["7 July", "July 7", "7/7", "London bombings"],
+    "q2-ooc-kindle-launch": ["Kindle"],
+    "q2-ooc-wikileaks-founder": ["WikiLeaks", "Assange"],
+    "q2-ooc-merkel-chancellor": ["Merkel"],
 }
 
 _COPIED_WORDS = 6
@@ -195,7 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     questions = [
         json.loads(line) for line in args.questions.read_text("utf-8").splitlines() if line.strip()
     ]
-    problems: list[str] = []
+    ids = [str(q["id"]) for q in questions]
+    problems = [
+        f"{qid}: id used {ids.count(qid)} times" for qid in sorted(set(ids)) if ids.count(qid) > 1
+    ]
     for q in questions:
         if q["type"] == "near-miss":
             problems += _near_miss(q, texts)
