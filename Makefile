@@ -37,17 +37,19 @@ lint: setup
 EVAL_DATA := data/eval-train
 EVAL_INDEX := NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk index add ../shared/corpus/bbc/train.csv ../shared/samples
 
-eval: setup ## the BBC test split (index: train.csv + ../shared/samples): per type and category, plot
+eval: setup ## both BBC test splits (index: train.csv + ../shared/samples): per type and category, plots
 	$(EVAL_INDEX)
 	NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk eval eval/test.jsonl --plot bench/results/eval.png
+	NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk eval eval/test2.jsonl --plot bench/results/eval2.png
 
-eval-dev: setup ## the same on the dev split, the one to tune on
+eval-dev: setup ## the same on both dev splits, the ones to tune on
 	$(EVAL_INDEX)
 	NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk eval eval/dev.jsonl --plot bench/results/eval-dev.png
+	NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk eval eval/dev2.jsonl --plot bench/results/eval-dev2.png
 
-fit-evidence: setup ## re-fit the evidence ranker and answerability model on the dev split
+fit-evidence: setup ## re-fit the evidence ranker and answerability model on both dev splits
 	$(EVAL_INDEX)
-	$(BIN)/python eval/fit_evidence.py --questions eval/dev.jsonl --data-dir $(EVAL_DATA)
+	$(BIN)/python eval/fit_evidence.py --questions eval/dev.jsonl eval/dev2.jsonl --data-dir $(EVAL_DATA)
 
 fit-salience: setup ## re-fit the summaries' sentence-salience model on the dev key facts
 	$(BIN)/python eval/fit_salience.py
