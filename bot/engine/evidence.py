@@ -35,6 +35,7 @@ from bot.engine.text import (
     isolate_markers,
     kind_facts,
     planted,
+    same_stem,
     stems,
 )
 from index.chunk import sentence_spans
@@ -74,13 +75,7 @@ def focus_words(question: str, title: str) -> str:
 
 def overlap(wanted: set[str], words: set[str]) -> int:
     """Wanted stems found among `words`, a stem matching its extensions ("agre"/"agreement")."""
-    return sum(
-        any(
-            w == f or (min(len(w), len(f)) >= 4 and (w.startswith(f) or f.startswith(w)))
-            for w in words
-        )
-        for f in wanted
-    )
+    return sum(any(same_stem(w, f) for w in words) for f in wanted)
 
 
 @dataclass(frozen=True)

@@ -169,11 +169,12 @@ def counts_asked(question: str, after: str) -> bool:
     following = [w for w in words[: COUNTED_WITHIN + 4] if w not in _SIZE_WORDS][:COUNTED_WITHIN]
     named = stems(" ".join(following))
     wanted = stems(HOW_MANY.sub(" ", question))
-    return any(
-        w == f or (min(len(w), len(f)) >= 4 and (w.startswith(f) or f.startswith(w)))
-        for w in named
-        for f in wanted
-    )
+    return any(same_stem(w, f) for w in named for f in wanted)
+
+
+def same_stem(a: str, b: str) -> bool:
+    """Whether two stems match, one extending the other ("agre"/"agreement", "vote"/"voter")."""
+    return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
 
 # --- article text is data -----------------------------------------------------------------------
