@@ -81,7 +81,7 @@ def test_figures_keep_what_the_article_wrote() -> None:
 
 
 def test_a_figure_ends_before_the_clause_does() -> None:
-    """"£2.10, the same as..." is the figure £2.10: the comma is the sentence's, not the figure's
+    """ "£2.10, the same as..." is the figure £2.10: the comma is the sentence's, not the figure's
     (a decimal point inside it stays: "£2.10")."""
     assert figures("A single fare is £2.10, the same as before.")["money"] == ["£2.10"]
     assert figures("It cost £1.5m.")["money"] == ["£1.5m"]
