@@ -20,6 +20,7 @@ import asyncio
 import csv
 import json
 import os
+import random
 import sys
 import time
 from collections.abc import Sequence
@@ -178,14 +179,39 @@ def _mark(result: dict[str, Any], key: str) -> str:
     return "yes" if result[key] else ""
 
 
+SPLIT_SEED = 20261206
+
+
+def halves(cases: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """The cases split once, at random (`SPLIT_SEED`), into dev and test halves within each kind;
+    an odd kind gives its extra case to dev and test in turn. Depends only on the seed and ids."""
+    dev: list[str] = []
+    extra_to_dev = True
+    rng = random.Random(SPLIT_SEED)
+    for kind in sorted({c["kind"] for c in cases}):
+        ids = sorted(c["id"] for c in cases if c["kind"] == kind)
+        rng.shuffle(ids)
+        half = len(ids) // 2 + (len(ids) % 2 and extra_to_dev)
+        extra_to_dev ^= bool(len(ids) % 2)
+        dev += ids[:half]
+    return {
+        "dev": [c for c in cases if c["id"] in dev],
+        "test": [c for c in cases if c["id"] not in dev],
+        "all": cases,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--questions", type=Path, default=REPO / "eval" / "differ.jsonl")
     parser.add_argument("--data-dir", type=Path, default=REPO / "data" / "eval-train")
     parser.add_argument("--train", type=Path, default=TRAIN)
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results" / "differ.json")
+    parser.add_argument(
+        "--split", choices=("dev", "test", "all"), default="dev", help="tune on dev; report test"
+    )
     args = parser.parse_args()
-    cases = load(args.questions)
+    cases = halves(load(args.questions))[args.split]
     texts = train_rows(args.train)
     ids = row_ids(str(args.train), len(texts))
     app = App(Settings(data_dir=args.data_dir))
@@ -200,6 +226,7 @@ def main() -> None:
     report = {
         "what": "measurement of bot/engine/differ.py on eval/differ.jsonl; not used to tune it",
         "questions": str(args.questions),
+        "split": args.split,
         "summary": summary(results),
         "load_average": os.getloadavg(),
         "seconds": round(time.perf_counter() - started, 1),
