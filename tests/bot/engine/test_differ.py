@@ -85,3 +85,28 @@ def test_a_figure_ends_before_the_clause_does() -> None:
     (a decimal point inside it stays: "£2.10")."""
     assert figures("A single fare is £2.10, the same as before.")["money"] == ["£2.10"]
     assert figures("It cost £1.5m.")["money"] == ["£1.5m"]
+
+
+def test_a_quote_citing_both_articles_says_they_differ() -> None:
+    """The quote shows both figures, each cited: the reader is told they disagree, and no
+    citation is added twice."""
+    theirs = "Harlow Foods paid £38m for the Brackley dairy, a union official said."
+    sources = numbered(OURS, theirs)
+    both = Answer(
+        QUESTION, f"“{OURS}” [1] “{theirs}” [2]", True, (1, 2), sources.sources, mode="quote"
+    )
+    answer = sources_differ(QUESTION, both, ranked((1, OURS), (2, theirs)), sources)
+    assert answer.text.endswith("\nSources differ: [1] says £35m, [2] says £38m.")
+    assert answer.citations == (1, 2)
+
+
+def test_the_figures_named_are_the_closest_pair_not_the_first() -> None:
+    """Of the figures the answer states and the other sentence's, the two closest in value are
+    the same quantity told twice: not the first figure of each sentence."""
+    ours = "Harlow Foods paid £35m for the Brackley dairy, after a £2m deposit, the firm said."
+    theirs = "Harlow Foods paid £3m in fees and £36m for the Brackley dairy, an official said."
+    sources = numbered(ours, theirs)
+    answer = sources_differ(
+        QUESTION, quote(ours, 1, sources), ranked((1, ours), (2, theirs)), sources
+    )
+    assert answer.text.endswith("\nSources differ: [1] says £35m, [2] says £36m.")
