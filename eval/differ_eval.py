@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 
 from bot.engine.text import numbers  # noqa: E402
 from bot.types import Answer  # noqa: E402
+from index.ingest.clean import fix_text  # noqa: E402
 from index.models import stable_id  # noqa: E402
 from newsdesk.app import App  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
@@ -55,13 +56,14 @@ def load(path: Path) -> list[dict[str, Any]]:
 
 
 def train_rows(path: Path) -> list[str]:
+    """The rows' texts, mojibake repaired as `newsdesk index add` does ("Â£" is "£")."""
     with path.open(newline="", encoding="utf-8") as handle:
-        return [row["text"] for row in csv.DictReader(handle)]
+        return [fix_text(row["text"]) for row in csv.DictReader(handle)]
 
 
 def states(text: str, figure: str) -> bool:
-    """Whether an article's text states `figure` (the corpus writes "£" as "Â£")."""
-    return figure in text or figure.replace("£", "Â£") in text
+    """Whether an article's text states `figure`."""
+    return figure in text
 
 
 def figures_of_rows(case: dict[str, Any], texts: Sequence[str]) -> dict[int, set[str]]:

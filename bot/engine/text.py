@@ -76,6 +76,11 @@ AMOUNT_PATTERNS = ("money", "share", "number")
 ANSWERED_BY = {"money": ("money", "share"), "share": ("share",), "number": ("number",)}
 # The kinds of fact a sentence can be checked for by pattern.
 FACT_KINDS = ("amount", "date", "name")
+HOW_MANY = re.compile(r"\bhow many\b", re.I)
+# Words of a number's size, not of what it counts: "two and a half million cars".
+_SIZE_WORDS = frozenset("and a half quarter hundred thousand million billion m bn k".split())
+# How far after a number the thing it counts is named: "3.5 million copies", "seven Old Firm games".
+COUNTED_WITHIN = 4
 # A question that asks for a reason, and the words that usually give one.
 REASON_ASK = re.compile(
     r"\bwhy\b|\bwhat (caused|causes|prompted|pushed|led|made|drove|is behind|was behind)\b"
@@ -152,13 +157,6 @@ def names_something(word: str, before: str) -> bool:
     """Whether a capitalised word inside a sentence is a name: not one of the words capitalised
     for other reasons ("We", "According"), nor a quotation's first word ('said: "We are ...')."""
     return word not in COMMON_CAPS and not re.search(r"[\"“‘:]\s*$", before)
-
-
-HOW_MANY = re.compile(r"\bhow many\b", re.I)
-# Words of a number's size, not of what it counts: "two and a half million cars".
-_SIZE_WORDS = frozenset("and a half quarter hundred thousand million billion m bn k".split())
-# How far after a number the thing it counts is named: "3.5 million copies", "seven Old Firm games".
-COUNTED_WITHIN = 4
 
 
 def counts_asked(question: str, after: str) -> bool:
