@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from eval.reader.dataset import Pair, build_pairs  # noqa: E402
 from eval.reader.onnx_reader import MAX_TOKENS, pair_text  # noqa: E402
+from eval.reader.squad import squad_pairs  # noqa: E402
 from index.embed import package_file  # noqa: E402
 
 OUT = ROOT / "data" / "reader" / "reader.onnx"
@@ -54,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
-        "--sources", default="model,template", help="question files: model, template or both"
+        "--sources",
+        default="model,template",
+        help="comma-separated: model (model-written BBC questions), template, squad (SQuAD 2.0)",
     )
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +65,15 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     rng = random.Random(SEED)
     sources = tuple(args.sources.split(","))
-    train, val = build_pairs(max_questions=args.max_questions, seed=SEED, sources=sources)
+    bbc = tuple(s for s in sources if s != "squad")
+    train, val = (
+        ([], [])
+        if not bbc
+        else build_pairs(max_questions=args.max_questions, seed=SEED, sources=bbc)
+    )
+    if "squad" in sources:  # people's questions, near misses by design (squad.py)
+        more, held = squad_pairs(seed=SEED)
+        train, val = train + more, val + held
     print(f"pairs: train {len(train)} ({sum(p.label for p in train)} positive), val {len(val)}")
     model, tokenizer = _model(args.frozen_layers)
     _fit(model, tokenizer, train, args, rng)
