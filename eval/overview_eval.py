@@ -75,7 +75,9 @@ def shipped_path(app: App) -> Callable[[str], Answer]:
     return lambda question: asyncio.run(desk.ask(question))
 
 
-def score(topic: TopicFacts, answer: Answer, rows: dict[str, int], seconds: float) -> dict[str, Any]:
+def score(
+    topic: TopicFacts, answer: Answer, rows: dict[str, int], seconds: float
+) -> dict[str, Any]:
     row_of = {s.n: rows.get(s.article_id, -1) for s in answer.sources}
     stated, cited, (right, total) = digest_coverage(topic.facts, answer.text, row_of)
     return {
@@ -104,8 +106,7 @@ def run(
         r = results[-1]
         print(
             f"[{name}] {topic.id} ({r['mode']}, {r['seconds']:.1f} s) stated {r['stated']:.2f},"
-            f" cited rows {r['cited_rows']}\n  {question}\n  "
-            + answer.text.replace("\n", "\n  "),
+            f" cited rows {r['cited_rows']}\n  {question}\n  " + answer.text.replace("\n", "\n  "),
             file=sys.stderr,
             flush=True,
         )
