@@ -48,7 +48,7 @@ PATHS = ("today", "overview")
 
 def rows_by_id(files: Sequence[str]) -> dict[str, int]:
     """The val.csv row of each article id, as `newsdesk index add` (and the bench) loads them."""
-    rows = {}
+    rows: dict[str, int] = {}
     for file in files:
         articles = load_source(str(CORPUS / Path(file).name), max_bytes=1 << 30, timeout=10)
         rows |= {a.article_id: row for row, a in enumerate(articles)}
