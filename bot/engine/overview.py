@@ -23,6 +23,7 @@ alone lets "the Tokyo rowing regatta" find the nearest sports story, which today
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from bot.engine.coverage import about
@@ -79,12 +80,27 @@ def digest_answer(question: str, digest: Summary) -> Answer:
     cited = tuple(s.n for s in digest.sources)
     count = len(cited)
     lead = f"From {count} article{'s' if count != 1 else ''}:"
+    sources = tuple(
+        replace(s, quote=s.quote or _first_fact(digest.summary, s.n)) for s in digest.sources
+    )
     return Answer(
         question=question,
         text=f"{lead}\n{digest.summary}",
         grounded=digest.grounded,
         citations=cited,
-        sources=digest.sources,
+        sources=sources,
         used_model=False,
         mode="digest",
     )
+
+
+_FACT_LINE = re.compile(r"^- “?(?P<text>.+?)”? \[(?P<cited>\d+(?:, \d+)*)\]$")
+
+
+def _first_fact(digest: str, n: int) -> str:
+    """The first fact the digest cites article `n` for: its source's quote in `ask --json`."""
+    for line in digest.splitlines():
+        fact = _FACT_LINE.match(line)
+        if fact and str(n) in fact.group("cited").split(", "):
+            return fact.group("text")
+    return ""
