@@ -14,7 +14,7 @@ best evidence (`grounding.quoted`), unless the question asks for an amount, a da
 and no quoted sentence holds one (a near miss again). Where another article's evidence states a
 different figure for the same thing, the answer says so (`differ.sources_differ`).
 
-An overview question ("What has been said about …?", `overview.overview_subject`) is answered,
+An overview question ("What has been said about …?", `overview.read_overview`) is answered,
 when the service has a `digest`, by the topic digest of its subject (`overview.digest_answer`):
 several articles, each fact cited to the ones stating it. No relevant article: the path above.
 """
@@ -38,9 +38,10 @@ from bot.engine.grounding import (
     verify,
 )
 from bot.engine.model import ChatModel, TextCallback
-from bot.engine.overview import digest_answer, on_subject, overview_subject
+from bot.engine.overview import digest_answer, on_subject, read_overview
 from bot.engine.text import defuse
 from bot.types import Answer, Source, Summary, Turn
+from index.dates import Window
 from index.errors import ArticleNotFoundError
 from index.models import Retrieved
 from index.retrieve import Retriever
@@ -50,9 +51,9 @@ from prompts import render
 ANSWER_STOP = ("\n\n",)
 CHECK_TOKENS = 8  # "Not stated." or the start of an answer: enough to tell them apart
 
-Digest = Callable[[str, TextCallback | None], Summary]
-"""The topic digest of a subject (`Digester.digest`); `ArticleNotFoundError` when none is
-relevant."""
+Digest = Callable[[str, TextCallback | None, Window | None], Summary]
+"""The topic digest of a subject from the articles published in a window (`Digester.digest`);
+`ArticleNotFoundError` when none is relevant."""
 
 
 class AnswerService:
@@ -130,14 +131,14 @@ class AnswerService:
         path then decides, refusing as before)."""
         if self._digest is None:
             return None
-        subject = overview_subject(question, self._dates.day())
-        if subject is None:
+        overview = read_overview(question, self._dates.day())
+        if overview is None:
             return None
         try:
-            digest = self._digest(subject, on_text)
+            digest = self._digest(overview.subject, on_text, overview.window)
         except ArticleNotFoundError:
             return None
-        if not digest.summary.strip() or not on_subject(subject, digest):
+        if not digest.summary.strip() or not on_subject(overview.subject, digest):
             return None
         return digest_answer(question, digest)
 

@@ -23,13 +23,14 @@ alone lets "the Tokyo rowing regatta" find the nearest sports story, which today
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.engine.coverage import about
 from bot.engine.text import asked_kind, content_words
 from bot.engine.when import read_question
 from bot.types import Answer, Summary
+from index.dates import Window
 
 _ARTICLES = r"(?:the\s+)?(?:articles?|sources?|reports?|news|papers?|stories|coverage|press)"
 FRAMING = re.compile(
@@ -52,9 +53,18 @@ FRAMING = re.compile(
 )
 
 
-def overview_subject(question: str, now: date) -> str | None:
-    """The subject of an overview question ("the Glazer takeover"), or None for any other
-    question (see the module's rule); `now` is the asking day, for reading its dates."""
+@dataclass(frozen=True)
+class Overview:
+    """An overview question's subject ("the Glazer takeover"), and the dates its digest may
+    draw on: none given, or up to the asking day, newest first ("latest")."""
+
+    subject: str
+    window: Window | None = None
+
+
+def read_overview(question: str, now: date) -> Overview | None:
+    """The overview `question` asks for, or None for any other question (see the module's rule);
+    `now` is the asking day, for reading its dates."""
     framed = FRAMING.match(question)
     if framed is None or asked_kind(question) is not None:
         return None
@@ -62,7 +72,9 @@ def overview_subject(question: str, now: date) -> str | None:
     if asked.since_event or asked.window.start or (asked.window.end or now) < now:
         return None  # a span of dates: today's path reads it ("latest" ends today: not one)
     subject = framed.group("subject").strip()
-    return subject if content_words(subject) else None
+    if not content_words(subject):
+        return None
+    return Overview(subject, asked.window if asked.window != Window() else None)
 
 
 def on_subject(subject: str, digest: Summary) -> bool:

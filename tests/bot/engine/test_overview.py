@@ -7,8 +7,9 @@ from datetime import date
 
 import pytest
 
-from bot.engine.overview import digest_answer, overview_subject
+from bot.engine.overview import Overview, digest_answer, read_overview
 from bot.types import Source, Summary
+from index.dates import Window
 from index.models import Article
 from newsdesk.app import App, build_desk
 from tests.support import ScriptedModel
@@ -35,7 +36,8 @@ ASKED_ON = date(2005, 6, 1)
     ],
 )
 def test_an_overview_question_gives_its_subject(question: str, subject: str) -> None:
-    assert overview_subject(question, ASKED_ON) == subject
+    overview = read_overview(question, ASKED_ON)
+    assert overview is not None and overview.subject == subject
 
 
 @pytest.mark.parametrize(
@@ -66,7 +68,14 @@ def test_an_overview_question_gives_its_subject(question: str, subject: str) -> 
     ],
 )
 def test_other_questions_are_not_overviews(question: str) -> None:
-    assert overview_subject(question, ASKED_ON) is None
+    assert read_overview(question, ASKED_ON) is None
+
+
+def test_latest_keeps_the_articles_up_to_the_asking_day_newest_first() -> None:
+    assert read_overview("What's the latest on Yukos?", ASKED_ON) == Overview(
+        "Yukos", Window(end=ASKED_ON, newest=True)
+    )
+    assert read_overview("Tell me about Yukos", ASKED_ON) == Overview("Yukos", None)
 
 
 def source(n: int, title: str) -> Source:
@@ -167,3 +176,37 @@ async def test_an_overview_with_nothing_indexed_is_refused_as_before(app: App) -
     desk = build_desk(app.settings, app.index, app.retriever, lambda: model)
     answer = await desk.ask("What has been said about the Glazer takeover?")
     assert answer.mode == "refusal" and not answer.covered and not model.calls
+
+
+FARES = [
+    Article(
+        article_id="old",
+        title="Tram fares set",
+        text="Tram fares on the Eastgate line will be £1.90. The tram opens in June.",
+        source="a",
+        published="2025-03-01",
+    ),
+    Article(
+        article_id="new",
+        title="Tram fares rise",
+        text="Tram fares on the Eastgate line will rise to £2.10. The tram is busy.",
+        source="b",
+        published="2025-09-01",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("asked_on", "cited"), [(date(2025, 10, 1), ["new", "old"]), (date(2025, 6, 1), ["old"])]
+)
+async def test_the_latest_is_newest_first_and_never_after_the_asking_day(
+    app: App, asked_on: date, cited: list[str]
+) -> None:
+    app.index.add(FARES)
+    settings = app.settings.model_copy(update={"now": asked_on})
+    model = ScriptedModel()
+    desk = build_desk(settings, app.index, app.retriever, lambda: model)
+    answer = await desk.ask("What's the latest on Eastgate tram fares?")
+    assert answer.mode == "digest" and not model.calls
+    assert [s.article_id for s in answer.sources] == cited
+    assert ("£2.10" in answer.text) == ("new" in cited)
