@@ -39,10 +39,11 @@ class Answer:
     sources: tuple[Source, ...]
     covered: bool = True
     used_model: bool = True
-    mode: Literal["model", "quote", "near-miss", "refusal"] = "model"
+    mode: Literal["model", "quote", "near-miss", "refusal", "digest"] = "model"
     """How the final text was made: "model" (its own, verified), "quote", "near-miss" (the topic
-    is covered, the asked-for fact is not: the closest sentence is shown, not as an answer) or
-    "refusal"."""
+    is covered, the asked-for fact is not: the closest sentence is shown, not as an answer),
+    "refusal" or "digest" (an overview question's answer: the topic digest of its subject, each
+    fact cited to every article stating it, `bot.engine.overview`)."""
 
 
 @dataclass(frozen=True)

@@ -172,11 +172,18 @@ def build_desk(
     weights = Weights.load().for_embedder(index.embedder.name)
     evidence = Evidence(index.embedder.embed, weights)
     dates = Dates(retriever, asking_day(settings))
-    answers = AnswerService(retriever, model, evidence, max_tokens=settings.max_tokens, dates=dates)
     summaries = Summariser(
         index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
     )
     digests = Digester(index.catalog, retriever, summaries)
+    answers = AnswerService(
+        retriever,
+        model,
+        evidence,
+        max_tokens=settings.max_tokens,
+        dates=dates,
+        digest=digests.digest,  # overview questions are answered by the digest of their subject
+    )
     return Desk(index, answers, digests, Worker(settings.queue_size), lambda: model().name)
 
 

@@ -29,7 +29,7 @@ TARGET_NEAR_MISS_REFUSAL = 0.80
 TARGET_OUT_OF_CORPUS_REFUSAL = 0.95
 NEAR_MISS = "near-miss"
 OUT_OF_CORPUS = "out-of-corpus"
-MODES = ("model", "quote", "near-miss", "refusal")
+MODES = ("model", "quote", "digest", "near-miss", "refusal")
 
 _FIELDS = {"id", "question", "expected", "article", "answerable"}
 # Optional labels: the question's type (amount, name, ..., near-miss, out-of-corpus), the

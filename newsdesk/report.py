@@ -129,6 +129,7 @@ def _plot_modes(axes: Any, rows: Sequence[GroupRow]) -> None:
     colours = {
         "model": "tab:green",
         "quote": "tab:blue",
+        "digest": "tab:purple",
         "near-miss": "tab:olive",
         "refusal": "tab:gray",
     }

@@ -103,6 +103,23 @@ def test_a_covered_question_gets_a_cited_grounded_answer(runner: CliRunner) -> N
         assert f"[{n}]" in str(data["answer"])
 
 
+def test_an_overview_question_combines_the_articles_on_its_subject(runner: CliRunner) -> None:
+    """Two sample articles are about Brackenford's roads (the tram line, the bridge): each fact is
+    cited to its own article, and `ask --json` says the answer is a digest."""
+    data = ask(runner, "What has been said about Brackenford roads and bridges?")
+    assert data["mode"] == "digest" and data["grounded"] is True, data["answer"]
+    sources = data["sources"]
+    assert isinstance(sources, list)
+    n = {("tram" if "tram" in s["title"] else "bridge"): s["n"] for s in sources}
+    assert data["citations"] == [1, 2] and set(n) == {"tram", "bridge"}
+    assert all(s["quote"] for s in sources)
+    lines = str(data["answer"]).splitlines()
+    assert lines[0] == "From 2 articles:"
+    for fact, article in (("7.4 km", "tram"), ("£182 million", "tram"), ("1893", "bridge")):
+        [line] = [line for line in lines if fact in line]
+        assert line.endswith(f"[{n[article]}]"), line
+
+
 def test_an_uncovered_question_is_refused(runner: CliRunner) -> None:
     data = ask(runner, "Who won the 2022 World Cup?")
     assert data["grounded"] is False and data["citations"] == [] and data["sources"] == []

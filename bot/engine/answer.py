@@ -13,6 +13,10 @@ and it states a fact of the asked-for kind that the evidence holds, else the ans
 best evidence (`grounding.quoted`), unless the question asks for an amount, a date or a name
 and no quoted sentence holds one (a near miss again). Where another article's evidence states a
 different figure for the same thing, the answer says so (`differ.sources_differ`).
+
+An overview question ("What has been said about …?", `overview.read_overview`) is answered,
+when the service has a `digest`, by the topic digest of its subject (`overview.digest_answer`):
+several articles, each fact cited to the ones stating it. No relevant article: the path above.
 """
 
 from __future__ import annotations
@@ -34,8 +38,11 @@ from bot.engine.grounding import (
     verify,
 )
 from bot.engine.model import ChatModel, TextCallback
+from bot.engine.overview import digest_answer, on_subject, read_overview
 from bot.engine.text import defuse
-from bot.types import Answer, Source, Turn
+from bot.types import Answer, Source, Summary, Turn
+from index.dates import Window
+from index.errors import ArticleNotFoundError
 from index.models import Retrieved
 from index.retrieve import Retriever
 from prompts import render
@@ -43,6 +50,10 @@ from prompts import render
 # Answers are one or two sentences: a blank line means the model has started to ramble or loop.
 ANSWER_STOP = ("\n\n",)
 CHECK_TOKENS = 8  # "Not stated." or the start of an answer: enough to tell them apart
+
+Digest = Callable[[str, TextCallback | None, Window | None], Summary]
+"""The topic digest of a subject from the articles published in a window (`Digester.digest`);
+`ArticleNotFoundError` when none is relevant."""
 
 
 class AnswerService:
@@ -54,8 +65,10 @@ class AnswerService:
         *,
         max_tokens: int = 200,
         dates: Dates | None = None,
+        digest: Digest | None = None,
     ) -> None:
         self._retriever = retriever
+        self._digest = digest
         self._dates = dates or Dates(retriever)
         self._model = model
         self._evidence = evidence
@@ -65,6 +78,9 @@ class AnswerService:
         self, question: str, history: Sequence[Turn] = (), on_text: TextCallback | None = None
     ) -> Answer:
         """Answer a checked question; `history` is the already trimmed conversation so far."""
+        overview = self._overview(question, on_text)
+        if overview is not None:
+            return overview
         turns = list(history)
         query = " ".join([t.question for t in turns[-1:]] + [question])
         found = self._dates.search(question, query)
@@ -108,6 +124,23 @@ class AnswerService:
         if dated.citations != answer.citations:  # the newer article leads, the older is named
             return dated
         return sources_differ(question, dated, ranked, numbered)
+
+    def _overview(self, question: str, on_text: TextCallback | None) -> Answer | None:
+        """The digest answer to an overview question; None for any other question, or when no
+        article is relevant to its subject or the digest does not name it (the single-answer
+        path then decides, refusing as before)."""
+        if self._digest is None:
+            return None
+        overview = read_overview(question, self._dates.day())
+        if overview is None:
+            return None
+        try:
+            digest = self._digest(overview.subject, on_text, overview.window)
+        except ArticleNotFoundError:
+            return None
+        if not digest.summary.strip() or not on_subject(overview.subject, digest):
+            return None
+        return digest_answer(question, digest)
 
     def _not_stated(self, messages: list[dict[str, str]]) -> bool:
         """Asked once more whether the sources give the answer at all, the model says they don't.

@@ -47,6 +47,10 @@ class Dates:
         self._today = today
         self.margin = retriever.config.newest_margin if margin is None else margin
 
+    def day(self) -> date:
+        """The asking day."""
+        return self._today()
+
     def search(self, question: str, query: str) -> Found:
         """The hits for `query` (the question with its context) within the asked window."""
         now = self._today()

@@ -22,6 +22,7 @@ from bot.engine.model import TextCallback
 from bot.engine.summarise import Summariser
 from bot.engine.text import QUANTITY, defuse, numbers, same_words
 from bot.types import Source, Summary
+from index.dates import Window
 from index.errors import ArticleNotFoundError
 from index.lookup import named_article
 from index.models import Article
@@ -66,9 +67,13 @@ class Digester:
             return self._summariser.summary_of(article, on_text)
         return self.digest(query, on_text)
 
-    def digest(self, topic: str, on_text: TextCallback | None = None) -> Summary:
-        """The digest of `topic`; `ArticleNotFoundError` when no article is relevant."""
-        articles = self.articles(topic)
+    def digest(
+        self, topic: str, on_text: TextCallback | None = None, window: Window | None = None
+    ) -> Summary:
+        """The digest of `topic` (from the articles published in `window`, when given: an
+        overview question's "latest" keeps those up to the asking day); `ArticleNotFoundError`
+        when no article is relevant."""
+        articles = self.articles(topic, window)
         if not articles:
             raise ArticleNotFoundError(topic)
         bullets = []
@@ -88,11 +93,11 @@ class Digester:
         )
         return Summary("", defuse(topic), "", None, text, True, sources=sources)
 
-    def articles(self, topic: str) -> list[Article]:
+    def articles(self, topic: str, window: Window | None = None) -> list[Article]:
         """The most relevant articles for `topic`, near-copies skipped, numbered order."""
         found: list[Article] = []
         seen: set[str] = set()
-        hits = self._retriever.search(topic, k=2 * MAX_ARTICLES)
+        hits = self._retriever.search(topic, k=2 * MAX_ARTICLES, window=window)
         best = max((h.score for h in hits), default=0.0)
         for hit in hits:
             record = hit.article

@@ -1,6 +1,7 @@
-"""Captures of what members see: one answer, one refusal, one summary and one topic digest, in
-Discord and the terminal, the announcement of new articles from a watched feed and a "this week"
-question in a thread in Discord, rendered to PNG with headless Chromium.
+"""Captures of what members see: one answer, one refusal, one summary, one topic digest and one
+overview question (answered by a digest), in Discord and the terminal, the announcement of new
+articles from a watched feed and a "this week" question in a thread in Discord, rendered to PNG
+with headless Chromium.
 
     .venv/bin/python docs/captures/make.py                              # writes docs/captures/*.png
     .venv/bin/python docs/captures/make.py --only discord --case digest  # just one of them
@@ -35,6 +36,7 @@ from devtools.fake_discord.server import FakeDiscord  # noqa: E402
 
 OUT = ROOT / "docs" / "captures"
 NEWSDESK = ROOT / ".venv" / "bin" / "newsdesk"
+OVERVIEW = "What has been said about Brackenford roads and bridges?"
 CASES = (  # (name, Discord slash command, its options, the same in `newsdesk chat`)
     (
         "answer",
@@ -59,6 +61,12 @@ CASES = (  # (name, Discord slash command, its options, the same in `newsdesk ch
         "summarise",
         [{"name": "article", "type": 3, "value": "Brackenford council transport"}],
         "/summarise Brackenford council transport",
+    ),
+    (
+        "overview",
+        "ask",
+        [{"name": "question", "type": 3, "value": OVERVIEW}],
+        OVERVIEW,
     ),
 )
 BUSY_PREFIXES = ("🔎", "⏳", "✍")

@@ -23,6 +23,7 @@ from newsdesk.evaluate import (
     report_json,
     run_eval,
     score,
+    summarise,
 )
 from newsdesk.report import render_table, render_tables, save_plot
 from tests.bot.fakes import FakeDesk
@@ -232,6 +233,7 @@ async def test_every_metric_per_type_and_per_category_with_answer_modes() -> Non
     assert report.modes == {
         "model": pytest.approx(4 / 6),
         "quote": 0.0,
+        "digest": 0.0,
         "near-miss": 0.0,
         "refusal": 2 / 6,
     }
@@ -248,6 +250,22 @@ async def test_save_plot_writes_a_png(tmp_path: Path) -> None:
     path = tmp_path / "plots" / "eval.png"
     save_plot(report, path)
     assert path.read_bytes().startswith(b"\x89PNG")
+
+
+def test_an_overview_answered_by_a_digest_counts_as_answered() -> None:
+    question = EvalQuestion("o1", "Tell me about Yukos", ("Yugansk",), "Yukos", True, "overview")
+    digest = Answer(
+        "Tell me about Yukos",
+        "From 2 articles:\n- Yugansk was sold [1, 2]",
+        True,
+        (1, 2),
+        (_source(1, "Yukos unit sold"), _source(2, "Yukos appeal")),
+        used_model=False,
+        mode="digest",
+    )
+    result = score(question, digest, 0.5)
+    assert result.mode == "digest" and not result.refused and result.correct
+    assert summarise([result]).modes["digest"] == 1.0
 
 
 def test_importing_the_module_does_not_import_matplotlib() -> None:
