@@ -472,16 +472,18 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(tmp) / "data"
         index_samples(data_dir)
         pages = asyncio.run(discord_pages(data_dir, cases)) if only in (None, "discord") else {}
-        if only in (None, "announcement"):
-            pages["announcement"] = asyncio.run(announcement_page(data_dir))
-        for name, html in pages.items():
-            screenshot(html, OUT / f"discord-{name}.png")
-            print(f"wrote {OUT / f'discord-{name}.png'}")
+        # The terminal pages first: the announcement indexes a feed's new article, and the
+        # terminal must show what `make demo` shows over the samples alone.
         for name, _, _, line in CASES if only in (None, "terminal") else ():
             if name not in cases:
                 continue
             screenshot(terminal_page(data_dir, line), OUT / f"terminal-{name}.png", width=980)
             print(f"wrote {OUT / f'terminal-{name}.png'}")
+        if only in (None, "announcement"):
+            pages["announcement"] = asyncio.run(announcement_page(data_dir))
+        for name, html in pages.items():
+            screenshot(html, OUT / f"discord-{name}.png")
+            print(f"wrote {OUT / f'discord-{name}.png'}")
     return 0
 
 
