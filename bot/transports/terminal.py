@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shutil
+import textwrap
 from typing import TextIO
 
 from bot.conversation import Conversation, describe_error
@@ -62,12 +64,36 @@ class Printer:
         if self.live and self.shown:
             self.out.write(f"\r{CLEAR_LINE}")
         text = outcome.text.strip()
-        self.out.write(f"error: {text}\n" if outcome.error else text + "\n")
-        for warning in outcome.warnings:
-            self.out.write(warning + "\n")
+        lines = [f"error: {text}" if outcome.error else text, *outcome.warnings]
         if outcome.sources:
-            self.out.write("\nSources:\n" + format_sources_text(outcome.sources) + "\n")
+            lines.append("\nSources:\n" + format_sources_text(outcome.sources))
+        for line in lines:
+            self.out.write((wrapped(line, self.width) if self.live else line) + "\n")
         self.out.flush()
+
+    @property
+    def width(self) -> int:
+        return shutil.get_terminal_size().columns
+
+
+def wrapped(text: str, width: int) -> str:
+    """`text` wrapped at word boundaries to `width` columns, line by line, a bullet's ("- ")
+    continuation indented under its text; a word longer than the width (a URL) stays whole."""
+    out = []
+    for line in text.split("\n"):
+        indent = "  " if line.startswith("- ") else ""
+        out.append(
+            textwrap.fill(
+                line,
+                max(width - 1, 20),
+                subsequent_indent=indent,
+                break_long_words=False,
+                break_on_hyphens=False,
+            )
+            if line.strip()
+            else line
+        )
+    return "\n".join(out)
 
 
 async def _command(conversation: Conversation, line: str, out: TextIO) -> bool:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import io
 
-from bot.transports.terminal import run_chat
+from bot.transports.terminal import run_chat, wrapped
 from bot.types import BusyError, Turn
 from tests.bot.fakes import FakeDesk, answer, record, source
 
@@ -81,3 +81,24 @@ async def test_commands_and_errors_do_not_end_the_chat() -> None:
     assert f"error: {BusyError(3)}" in out
     assert "/summarise TEXT" in out
     assert [c.args for c in desk.asked()] == [("busy?",)]
+
+
+def test_on_a_terminal_answers_wrap_between_words_and_bullets_stay_indented() -> None:
+    text = "- “The first tram pulled out of Brackenford Central at 5:42am on Saturday.” [1]\nNext."
+    assert wrapped(text, 41) == (
+        "- “The first tram pulled out of\n"
+        "  Brackenford Central at 5:42am on\n"
+        "  Saturday.” [1]\n"
+        "Next."
+    )
+    url = "see <https://example.org/a-very-long-address-that-cannot-be-broken>"
+    assert (
+        wrapped(url, 30) == "see\n<https://example.org/a-very-long-address-that-cannot-be-broken>"
+    )
+
+
+async def test_into_a_pipe_the_answer_is_not_wrapped() -> None:
+    long = "Rates rose " * 30 + "[1]."
+    desk = FakeDesk().script(answer(long, source(1)))
+    out = await chat(desk, "rates?\n")
+    assert long.strip() + "\n" in out
