@@ -41,7 +41,8 @@ def load_questions(origin: str) -> list[dict[str, object]]:
     return [q for q in rows if "question" in q]
 
 
-def _words(text: str) -> set[str]:
+def words(text: str) -> set[str]:
+    """Lowercase words of three letters or more: what word similarity is counted in."""
     return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
 
@@ -75,14 +76,14 @@ def _pairs_for(
     span: list[int] = q["span"]  # type: ignore[assignment]
     gold = row.body[span[0] : span[1]]
     qid = str(q["id"]) + ":" + origin
-    asked = _words(question)
+    asked = words(question)
     pairs = [Pair(qid, question, row.title, gold, 1, origin)]
     others = [s for s in sentences(row.body) if s != gold and answer not in s.casefold()]
-    others.sort(key=lambda s: -len(asked & _words(s)))
+    others.sort(key=lambda s: -len(asked & words(s)))
     pairs += [Pair(qid, question, row.title, s, 0, origin) for s in others[:SAME_ARTICLE]]
     pool = [r for r in rng.sample(same_category, min(20, len(same_category))) if r != row]
     for other in pool[:OTHER_ARTICLES]:
-        best = max(sentences(other.body), key=lambda s: len(asked & _words(s)), default=None)
+        best = max(sentences(other.body), key=lambda s: len(asked & words(s)), default=None)
         if best:
             pairs.append(Pair(qid, question, other.title, best, 0, origin))
     return pairs

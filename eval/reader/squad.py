@@ -18,20 +18,15 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from pathlib import Path
 
-from eval.reader.dataset import Pair
+from eval.reader.dataset import Pair, words
 from index.chunk import sentence_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 SQUAD = ROOT / "data" / "squad" / "dev-v2.0.json"
 NEGATIVES = 4
 VAL_ARTICLES = 2
-
-
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z0-9]+", text.lower()) if len(w) > 2}
 
 
 def squad_pairs(path: Path = SQUAD, seed: int = 0) -> tuple[list[Pair], list[Pair]]:
@@ -65,10 +60,10 @@ def _paragraph_pairs(title: str, paragraph: dict[str, object]) -> list[Pair]:
         marks = qa.get("plausible_answers", []) if impossible else answers
         starts = {int(a["answer_start"]) for a in marks}
         holding = {k for k, (a, b) in enumerate(spans) if any(a <= s < b for s in starts)}
-        asked = _words(question)
+        asked = words(question)
         others = sorted(
             (k for k in range(len(spans)) if k not in holding),
-            key=lambda k: -len(asked & _words(context[slice(*spans[k])])),
+            key=lambda k: -len(asked & words(context[slice(*spans[k])])),
         )
         if impossible:  # the plausible answer's sentence is the hardest negative
             chosen = [*sorted(holding), *others][:NEGATIVES]
