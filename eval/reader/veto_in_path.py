@@ -42,10 +42,7 @@ def recorded_eval(path: Path, reader: Reader) -> list[dict[str, Any]]:
     features = answer.question_features
 
     def scored(question: str, hits: Sequence[Retrieved], ranked: Sequence[Candidate]) -> Any:
-        numbers: dict[str, int] = {}
-        titles: dict[int, str] = {}
-        for hit in hits:  # the sources' numbers, as `number_sources` gives them
-            titles[numbers.setdefault(hit.article.article_id, len(numbers) + 1)] = hit.article.title
+        titles = {s.n: s.title for s in answer.number_sources(hits, []).sources}
         top = [(titles.get(c.n, ""), c.text) for c in ranked[:SHOWN]]
         scores[question] = float(max(reader.score(question, top), default=0.0))
         return features(question, hits, ranked)
