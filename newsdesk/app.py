@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from index.dates import today
@@ -166,6 +166,7 @@ def build_desk(
     from bot.engine.dated import Dates
     from bot.engine.digest import Digester
     from bot.engine.evidence import Evidence, Weights
+    from bot.engine.reader import OnnxReader
     from bot.engine.summarise import Summariser
     from bot.worker import Worker
 
@@ -183,6 +184,8 @@ def build_desk(
         max_tokens=settings.max_tokens,
         dates=dates,
         digest=digests.digest,  # overview questions are answered by the digest of their subject
+        reader=cache(OnnxReader),  # loaded at the first question it reads
+        veto_below=settings.reader_veto,
     )
     return Desk(index, answers, digests, Worker(settings.queue_size), lambda: model().name)
 

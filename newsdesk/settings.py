@@ -157,6 +157,13 @@ class Settings(BaseSettings):
         8, ge=1, le=1000, description="Questions waiting for the model before 'busy'."
     )
     max_question_chars: int = Field(500, ge=20, le=4000, description="Longest question accepted.")
+    reader_veto: float = Field(
+        0.04,
+        ge=0.0,
+        le=1.0,
+        description="A near miss when the trained reader gives every evidence sentence the model "
+        "would read a probability under this of stating the asked-for fact (0 = no reader).",
+    )
     summary_mode: Literal["auto", "extractive", "model", "shorten"] = Field(
         "extractive",
         description="Summaries: the article's sentences likeliest to state its key facts, quoted "

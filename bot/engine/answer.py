@@ -7,7 +7,9 @@ Three outcomes. Not covered: nothing relevant is retrieved. A near miss: the bes
 article is about the question's names and numbers, but the fitted answerability model over the
 ranked evidence (`bot.engine.evidence`) finds no answer, or, where that model is unsure
 (`Weights.recheck_below`), the chat model, asked once more whether the sources give the answer at
-all, replies "Not stated"; the closest sentence is shown, not as an answer. Otherwise the model
+all, replies "Not stated"; or the trained reader (`bot.engine.reader`) finds no sentence among
+those the model would read that states the fact asked for (its best probability is under
+`veto_below`); the closest sentence is shown, not as an answer. Otherwise the model
 sees the best evidence sentences; its answer stands if its facts occur in the passages it cites
 and it states a fact of the asked-for kind that the evidence holds, else the answer quotes the
 best evidence (`grounding.quoted`), unless the question asks for an amount, a date or a name
@@ -39,6 +41,7 @@ from bot.engine.grounding import (
 )
 from bot.engine.model import ChatModel, TextCallback
 from bot.engine.overview import digest_answer, on_subject, read_overview
+from bot.engine.reader import Reader
 from bot.engine.text import defuse
 from bot.types import Answer, Source, Summary, Turn
 from index.dates import Window
@@ -66,8 +69,12 @@ class AnswerService:
         max_tokens: int = 200,
         dates: Dates | None = None,
         digest: Digest | None = None,
+        reader: Callable[[], Reader] | None = None,
+        veto_below: float = 0.0,
     ) -> None:
         self._retriever = retriever
+        self._reader = reader if veto_below > 0 else None
+        self._veto_below = veto_below
         self._digest = digest
         self._dates = dates or Dates(retriever)
         self._model = model
@@ -97,7 +104,7 @@ class AnswerService:
             return refusal(question)
         numbered = number_sources(hits, ranked)
         features = question_features(question, hits, ranked)
-        if not self._evidence.is_answerable(features):
+        if not self._evidence.is_answerable(features) or self._vetoed(question, numbered, ranked):
             return self._unanswered(question, numbered, ranked[0])
         messages = [
             {"role": "system", "content": render("answer_system")},
@@ -141,6 +148,15 @@ class AnswerService:
         if not digest.summary.strip() or not on_subject(overview.subject, digest):
             return None
         return digest_answer(question, digest)
+
+    def _vetoed(self, question: str, numbered: Numbered, ranked: Sequence[Candidate]) -> bool:
+        """The reader finds no sentence among those the model would read that states the fact
+        asked for: a near miss, decided before the model is called."""
+        if self._reader is None:
+            return False
+        titles = {s.n: s.title for s in numbered.sources}
+        shown = [(titles.get(c.n, ""), c.text) for c in ranked[:SHOWN]]
+        return max(self._reader().score(question, shown), default=0.0) < self._veto_below
 
     def _not_stated(self, messages: list[dict[str, str]]) -> bool:
         """Asked once more whether the sources give the answer at all, the model says they don't.

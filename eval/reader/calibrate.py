@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 from bot.engine.answer import number_sources  # noqa: E402
 from bot.engine.coverage import question_features  # noqa: E402
 from bot.engine.evidence import Evidence, Weights  # noqa: E402
-from eval.reader.onnx_reader import Reader  # noqa: E402
+from bot.engine.reader import OnnxReader  # noqa: E402
 from newsdesk.app import build_searching_app  # noqa: E402
 from newsdesk.evaluate import EvalQuestion, load_questions  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
@@ -42,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     questions = load_questions(args.questions)
     app = build_searching_app(Settings(data_dir=args.data_dir))
     evidence = Evidence(app.embedder.embed, Weights.load())
-    reader = Reader(args.reader)
+    reader = OnnxReader(args.reader)
     rows: list[Row] = []
     for q in questions:
         hits = app.retriever.search(q.question)

@@ -3,7 +3,7 @@
     make train-reader       # = python eval/reader/train.py (installs the training extra first)
 
 Training-time only: torch, transformers and onnx (`pip install -e '.[train]'`); the exported int8
-ONNX graph runs through onnxruntime (`onnx_reader.py`).
+ONNX graph runs through onnxruntime (`bot/engine/reader.py`).
 
 Data (`dataset.py`): every question of `questions.jsonl` (model-written) and `templates.jsonl`
 gives its answer sentence as a positive, and as negatives the other sentences of its article
@@ -32,8 +32,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bot.engine.reader import MAX_TOKENS, pair_text  # noqa: E402
 from eval.reader.dataset import Pair, build_pairs  # noqa: E402
-from eval.reader.onnx_reader import MAX_TOKENS, pair_text  # noqa: E402
 from eval.reader.squad import squad_pairs  # noqa: E402
 from index.embed import package_file  # noqa: E402
 
@@ -205,9 +205,9 @@ def _export(model, tokenizer, path: Path) -> None:  # type: ignore[no-untyped-de
 
 
 def _onnx_scores(path: Path, pairs: list[Pair]) -> np.ndarray:
-    from eval.reader.onnx_reader import Reader
+    from bot.engine.reader import OnnxReader
 
-    reader = Reader(path, threads=2)
+    reader = OnnxReader(path, threads=2)
     scores = np.zeros(len(pairs), dtype=np.float32)
     groups: dict[str, list[int]] = {}
     for i, p in enumerate(pairs):

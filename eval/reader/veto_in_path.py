@@ -27,14 +27,14 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine import answer  # noqa: E402
 from bot.engine.evidence import Candidate  # noqa: E402
-from eval.reader.onnx_reader import Reader  # noqa: E402
+from bot.engine.reader import OnnxReader  # noqa: E402
 from index.models import Retrieved  # noqa: E402
 
 GRID = (0.0, 0.02, 0.04, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 SHOWN = 5
 
 
-def recorded_eval(path: Path, reader: Reader) -> list[dict[str, Any]]:
+def recorded_eval(path: Path, reader: OnnxReader) -> list[dict[str, Any]]:
     """`newsdesk eval --json` results for `path`, each with the reader's best score ("reader")."""
     from newsdesk.cli import app as cli
 
@@ -76,7 +76,7 @@ def main() -> int:
     if any("test" in q.name for q in args.questions):
         parser.error("tune on the dev splits only; the test splits are for reporting")
     os.environ["NEWSDESK_DATA_DIR"] = str(args.data_dir)
-    reader = Reader(args.reader, threads=1)
+    reader = OnnxReader(args.reader, threads=1)
     runs = {q.name: recorded_eval(q, reader) for q in args.questions}
     rows = [r for results in runs.values() for r in results]
     answerable = [r for r in rows if r["question"]["answerable"]]

