@@ -38,3 +38,17 @@ class ScriptedModel:
 
     def count_tokens(self, text: str) -> int:
         return len(text.split())
+
+
+@dataclass
+class FixedReader:
+    """A `Reader` giving every sentence the same probability, recording what it read. Its real
+    twin is the packaged reader on the same questions (tests/bot/engine/test_reader.py)."""
+
+    probability: float
+    calls: list[tuple[str, list[tuple[str, str]]]] = field(default_factory=list)
+    name: str = "fixed"
+
+    def score(self, question: str, items: Sequence[tuple[str, str]]) -> list[float]:
+        self.calls.append((question, list(items)))
+        return [self.probability] * len(items)

@@ -8,14 +8,14 @@ import pytest
 
 from bot.engine.answer import AnswerService
 from bot.engine.evidence import Evidence, Weights
-from bot.engine.grounding import NOT_COVERED
+from bot.engine.grounding import NOT_COVERED, SHOWN
 from bot.engine.text import defuse
 from bot.types import Turn
 from index.models import Article
 from newsdesk.app import App
 from prompts import render
 from tests.conftest import make_article
-from tests.support import ScriptedModel
+from tests.support import FixedReader, ScriptedModel
 
 
 @pytest.fixture
@@ -186,3 +186,36 @@ def test_an_answer_names_another_article_that_gives_a_different_figure(app: App)
 )
 def test_defuse_neutralises_markup(text: str, clean: str) -> None:
     assert defuse(text) == clean
+
+
+@pytest.mark.parametrize(("probability", "vetoed"), [(0.01, True), (0.9, False)])
+def test_the_reader_vetoes_a_question_no_sentence_answers_before_the_model_is_called(
+    indexed: App, probability: float, vetoed: bool
+) -> None:
+    """The reader reads the sentences the model would be shown, each after its article's title.
+    When none scores over `veto_below`, the question is a near miss and the model is not called."""
+    evidence = Evidence(indexed.embedder.embed, Weights.load().for_embedder(indexed.embedder.name))
+    model = ScriptedModel(["It will cost 182 million pounds [1]."])
+    reader = FixedReader(probability)
+    engine = AnswerService(
+        indexed.retriever, lambda: model, evidence, reader=lambda: reader, veto_below=0.04
+    )
+    answer = engine.answer("How much will the tram line cost?")
+    [(question, items)] = reader.calls
+    assert question == "How much will the tram line cost?" and 0 < len(items) <= SHOWN
+    assert ("Tram line approved", "It will cost 182 million pounds and open in 2025.") in items
+    if vetoed:
+        assert model.calls == [] and answer.mode == "near-miss" and not answer.grounded
+        assert answer.text.startswith("The articles don't say exactly")
+    else:
+        assert answer.mode == "model" and "182 million" in answer.text
+
+
+def test_without_a_veto_threshold_the_reader_is_never_loaded(indexed: App) -> None:
+    def load() -> FixedReader:
+        raise AssertionError("the reader was loaded")
+
+    evidence = Evidence(indexed.embedder.embed, Weights.load().for_embedder(indexed.embedder.name))
+    model = ScriptedModel(["It will cost 182 million pounds [1]."])
+    engine = AnswerService(indexed.retriever, lambda: model, evidence, reader=load, veto_below=0)
+    assert "182 million" in engine.answer("How much will the tram line cost?").text
