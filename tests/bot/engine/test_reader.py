@@ -70,7 +70,9 @@ def test_the_reader_finds_no_answer_to_a_question_its_topic_does_not_answer(
     assert reader.score("Who designed the Eastgate trams?", []) == []
 
 
-@pytest.mark.xfail(strict=True, reason="the reader takes a sentence on the asked thing for its count")
+@pytest.mark.xfail(
+    strict=True, reason="the reader takes a sentence on the asked thing as its count"
+)
 def test_a_sentence_without_the_asked_count_is_not_an_answer(reader: OnnxReader) -> None:
     """A known limit, measured by `newsdesk eval` rather than hidden: no number, still 0.94."""
     items = [("Valley floods", "Residents of Millbrook were moved to the school hall.")]
