@@ -42,6 +42,7 @@ import bot.engine.answer
 from bot.engine.answer import AnswerService
 from bot.engine.evidence import Evidence, Weights
 from bot.engine.model import small_model_path
+from bot.engine.reader import OnnxReader
 from index.ingest.load import expand_sources, load_source
 from newsdesk.app import App
 from newsdesk.evaluate import percentile
@@ -57,6 +58,7 @@ STAGES = (
     "retrieval",
     "evidence",
     "coverage",
+    "reader",
     "number sources",
     "prompt rendering",
     "generation",
@@ -185,7 +187,15 @@ class Bench:
         evidence: Any = TimedProxy(
             Evidence(app.embedder.embed, Weights.load()), self.profile, {"candidates": "evidence"}
         )
-        self.service = AnswerService(retriever, lambda: model, evidence, max_tokens=s.max_tokens)
+        reader: Any = TimedProxy(OnnxReader(), self.profile, {"score": "reader"})
+        self.service = AnswerService(
+            retriever,
+            lambda: model,
+            evidence,
+            max_tokens=s.max_tokens,
+            reader=lambda: reader,
+            veto_below=s.reader_veto,
+        )
         self.bare = bare
         self.bare_stream = bare_stream
 

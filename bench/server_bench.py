@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from benchlib import REPO_ROOT, LocalServer, free_port, load_avg, machine, print
 from bot.engine.answer import AnswerService
 from bot.engine.evidence import Evidence, Weights
 from bot.engine.model import ChatModel, small_model_path
+from bot.engine.reader import OnnxReader
 from newsdesk.app import App
 from newsdesk.evaluate import load_questions, percentile
 from newsdesk.settings import Settings
@@ -121,7 +123,12 @@ def client_services(setup: Setup, data_dir: Path, urls: list[str]) -> list[Answe
         evidence = Evidence(app.embedder.embed, Weights.load().for_embedder(app.embedder.name))
         services.append(
             AnswerService(
-                app.retriever, _always(model), evidence, max_tokens=app.settings.max_tokens
+                app.retriever,
+                _always(model),
+                evidence,
+                max_tokens=app.settings.max_tokens,
+                reader=cache(OnnxReader),
+                veto_below=app.settings.reader_veto,
             )
         )
     return services
