@@ -12,6 +12,10 @@ the paragraph's other sentences, most word-similar first. An unanswerable questi
 positive: the sentence holding its "plausible answer" (the one a careless reader would quote) and
 the next most word-similar sentences are its negatives. Two of the articles are held out as the
 reader's own val pairs.
+
+More people's questions, when present: a 4,719-question slice of SQuAD 2.0's training file (10
+articles, 348 unanswerable; `train-v2.0.json` in the public `PhongNTDo/guide_train_MRC_transformers`
+repository) at `data/squad/train-v2.0-slice.json`. All of it trains; none of it is held out.
 """
 
 from __future__ import annotations
@@ -25,16 +29,19 @@ from index.chunk import sentence_spans
 
 ROOT = Path(__file__).resolve().parents[2]
 SQUAD = ROOT / "data" / "squad" / "dev-v2.0.json"
+SQUAD_TRAIN = ROOT / "data" / "squad" / "train-v2.0-slice.json"
 NEGATIVES = 4
 VAL_ARTICLES = 2
 
 
-def squad_pairs(path: Path = SQUAD, seed: int = 0) -> tuple[list[Pair], list[Pair]]:
+def squad_pairs(
+    path: Path = SQUAD, seed: int = 0, val_articles: int = VAL_ARTICLES
+) -> tuple[list[Pair], list[Pair]]:
     """(train pairs, val pairs) from a SQuAD 2.0 file; empty when the file is absent."""
     if not path.exists():
         return [], []
     articles = json.loads(path.read_text("utf-8"))["data"]
-    held = set(random.Random(seed).sample(range(len(articles)), VAL_ARTICLES))
+    held = set(random.Random(seed).sample(range(len(articles)), val_articles))
     train: list[Pair] = []
     val: list[Pair] = []
     for i, article in enumerate(articles):

@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.reader import MAX_TOKENS, pair_text  # noqa: E402
 from eval.reader.dataset import Pair, build_pairs  # noqa: E402
-from eval.reader.squad import squad_pairs  # noqa: E402
+from eval.reader.squad import SQUAD_TRAIN, squad_pairs  # noqa: E402
 from index.embed import package_file  # noqa: E402
 
 OUT = ROOT / "data" / "reader" / "reader.onnx"
@@ -59,7 +59,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sources",
         default="model,template",
-        help="comma-separated: model (model-written BBC questions), template, squad (SQuAD 2.0)",
+        help="comma-separated: model (model-written BBC questions), template, squad (SQuAD 2.0 "
+        "dev), squad-train (the slice of its training file)",
     )
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -67,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     rng = random.Random(SEED)
     sources = tuple(args.sources.split(","))
-    bbc = tuple(s for s in sources if s != "squad")
+    bbc = tuple(s for s in sources if not s.startswith("squad"))
     train, val = (
         ([], [])
         if not bbc
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
     if "squad" in sources:  # people's questions, near misses by design (squad.py)
         more, held = squad_pairs(seed=SEED)
         train, val = train + more, val + held
+    if "squad-train" in sources:  # the slice of SQuAD's training file: all of it trains
+        train += squad_pairs(SQUAD_TRAIN, seed=SEED, val_articles=0)[0]
     print(f"pairs: train {len(train)} ({sum(p.label for p in train)} positive), val {len(val)}")
     model, tokenizer = _model(args.frozen_layers)
     _fit(model, tokenizer, train, args, rng)
