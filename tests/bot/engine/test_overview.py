@@ -164,11 +164,17 @@ async def test_a_single_fact_question_keeps_the_one_sentence_answer(glazer: App)
 
 async def test_an_overview_off_its_subject_goes_the_single_answer_way(glazer: App) -> None:
     """The nearest article clears the (hashing embedder's low) threshold, but no digest line or
-    title names "Tokyo": today's path answers instead, asking the model."""
+    title names "Tokyo": today's path answers instead, asking the model (with the reader on, it
+    vetoes the question first: nothing in the Glazer articles says anything about a regatta)."""
     model = ScriptedModel()
-    desk = build_desk(glazer.settings, glazer.index, glazer.retriever, lambda: model)
-    answer = await desk.ask("What has been said about the Tokyo rowing regatta?")
+    question = "What has been said about the Tokyo rowing regatta?"
+    no_reader = glazer.settings.model_copy(update={"reader_veto": 0.0})
+    desk = build_desk(no_reader, glazer.index, glazer.retriever, lambda: model)
+    answer = await desk.ask(question)
     assert answer.mode != "digest" and model.calls
+    desk = build_desk(glazer.settings, glazer.index, glazer.retriever, lambda: model)
+    answer = await desk.ask(question)
+    assert answer.mode == "refusal" and len(model.calls) == 1
 
 
 async def test_an_overview_with_nothing_indexed_is_refused_as_before(app: App) -> None:
