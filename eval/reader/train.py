@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.engine.reader import MAX_TOKENS, pair_text  # noqa: E402
 from eval.reader.dataset import Pair, build_pairs  # noqa: E402
-from eval.reader.squad import SQUAD_TRAIN, squad_pairs  # noqa: E402
+from eval.reader.squad import SQUAD, SQUAD_TRAIN, squad_pairs  # noqa: E402
 from index.embed import package_file  # noqa: E402
 
 OUT = ROOT / "data" / "reader" / "reader.onnx"
@@ -63,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         "dev), squad-train (the slice of its training file)",
     )
     args = parser.parse_args(argv)
+    wanted = {"squad": SQUAD, "squad-train": SQUAD_TRAIN}
+    for source, path in wanted.items():
+        if source in args.sources.split(",") and not path.exists():
+            parser.error(f"--sources {source} reads {path}, which is missing (see squad.py)")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(SEED)
     torch.set_num_threads(args.threads)
