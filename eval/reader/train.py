@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if "squad-train" in sources:  # the slice of SQuAD's training file: all of it trains
         train += squad_pairs(SQUAD_TRAIN, seed=SEED, val_articles=0)[0]
     if not train or not val:  # val pairs come from squad (held-out articles) or the BBC sources
-        parser.error(f"{len(train)} training and {len(val)} val pairs: add squad, model or template")
+        parser.error(f"{len(train)} training, {len(val)} val pairs: add squad, model or template")
     print(f"pairs: train {len(train)} ({sum(p.label for p in train)} positive), val {len(val)}")
     model, tokenizer = _model(args.frozen_layers)
     _fit(model, tokenizer, train, args, rng)
