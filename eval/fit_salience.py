@@ -36,11 +36,17 @@ CORPUS = REPO.parent / "shared" / "corpus" / "bbc"
 Sample = tuple[np.ndarray, np.ndarray]
 
 
-def samples(item: KeyFacts, text: str) -> Sample:
-    """The features of the article's sentences, and which of them state a key fact."""
+def labelled(item: KeyFacts, text: str) -> tuple[list[str], np.ndarray]:
+    """The article's sentences a summary may quote, and which of them state a key fact."""
     sentences = [s for s in article_sentences(text) if s]
     labels = [any(fact_covered(f, [s]) for f in item.facts) for s in sentences]
-    return np.array(sentence_features(sentences)), np.array(labels, dtype=float)
+    return sentences, np.array(labels, dtype=float)
+
+
+def samples(item: KeyFacts, text: str) -> Sample:
+    """The features of the article's sentences, and which of them state a key fact."""
+    sentences, labels = labelled(item, text)
+    return np.array(sentence_features(sentences)), labels
 
 
 def fitted(groups: list[Sample], l2: float) -> Salience:

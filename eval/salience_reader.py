@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,14 +37,12 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.engine.bullets import article_sentences  # noqa: E402
 from bot.engine.salience import sentence_features  # noqa: E402
-from bot.engine.summarise import extractive_summary  # noqa: E402
 from eval.fit_evidence import fit_logistic  # noqa: E402
+from eval.fit_salience import CORPUS, labelled, scored  # noqa: E402
 from index.ingest.load import load_source  # noqa: E402
-from newsdesk.summary_eval import KeyFacts, compression, coverage, fact_covered, load_facts  # noqa: E402
+from newsdesk.summary_eval import KeyFacts, load_facts  # noqa: E402
 
-CORPUS = REPO.parent / "shared" / "corpus" / "bbc"
 GENERIC = (  # "{t}": the article's title
     "What happened in {t}?",
     "Who is involved in {t}?",
@@ -170,26 +167,26 @@ def evaluate(
 ) -> dict[str, Any]:
     groups = []
     for item, text, title in articles:
-        sentences = [s for s in article_sentences(text) if s]
-        y = [any(fact_covered(f, [s]) for f in item.facts) for s in sentences]
-        groups.append((rows(sentences, base, extra, scores, title), np.array(y, dtype=float)))
+        sentences, y = labelled(item, text)
+        groups.append((rows(sentences, base, extra, scores, title), y))
 
     def fit(gs: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         return fit_logistic(np.vstack([x for x, _ in gs]), np.concatenate([y for _, y in gs]), l2)
 
-    def scored(ws: list[np.ndarray]) -> list[float]:
-        pairs = []
-        for (item, text, title), w in zip(articles, ws, strict=True):
-            model: Any = Model(w, base, extra, scores, title)
-            summary = extractive_summary(text, salience=model)
-            pairs.append((coverage(item.facts, summary), compression(summary, text)))
-        return [round(statistics.mean(p[k] for p in pairs), 3) for k in (0, 1)]
+    def summarised(ws: list[np.ndarray]) -> list[float]:
+        """Mean key-fact coverage and compression with each article's weights."""
+        models: list[Any] = [
+            Model(w, base, extra, scores, title)
+            for (_, _, title), w in zip(articles, ws, strict=True)
+        ]
+        found = scored([a[0] for a in articles], [a[1] for a in articles], models)
+        return [found["coverage"], found["compression"]]
 
     whole = fit(groups)
     held_out = [fit(groups[:k] + groups[k + 1 :]) for k in range(len(groups))]
     return {
-        "in_sample": scored([whole] * len(groups)),
-        "leave_one_article_out": scored(held_out),
+        "in_sample": summarised([whole] * len(groups)),
+        "leave_one_article_out": summarised(held_out),
         "weights": [round(float(v), 3) for v in whole],
     }
 
