@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from bot.engine.answer import AnswerService
 from bot.engine.evidence import Evidence, Weights
 from bot.engine.grounding import NOT_COVERED, SHOWN
+from bot.engine.reader import Reader
 from bot.engine.text import defuse
 from bot.types import Turn
 from index.models import Article
@@ -24,12 +26,19 @@ def indexed(app: App, articles: list[Article]) -> App:
     return app
 
 
-def service(app: App, model: ScriptedModel) -> AnswerService:
+def service(
+    app: App,
+    model: ScriptedModel,
+    reader: Callable[[], Reader] | None = None,
+    veto_below: float = 0.0,
+) -> AnswerService:
     """The real engine on the hashing stand-in embedder, for which the answerability model (fitted
     on MiniLM similarities) refuses nothing: these tests are about what happens after it. The
     decision itself is tested with the real embedder in test_evidence.py."""
     evidence = Evidence(app.embedder.embed, Weights.load().for_embedder(app.embedder.name))
-    return AnswerService(app.retriever, lambda: model, evidence, max_tokens=64)
+    return AnswerService(
+        app.retriever, lambda: model, evidence, max_tokens=64, reader=reader, veto_below=veto_below
+    )
 
 
 def test_a_grounded_answer_keeps_its_valid_citations(indexed: App) -> None:
@@ -194,12 +203,9 @@ def test_the_reader_vetoes_a_question_no_sentence_answers_before_the_model_is_ca
 ) -> None:
     """The reader reads the sentences the model would be shown, each after its article's title.
     When none scores over `veto_below`, the question is a near miss and the model is not called."""
-    evidence = Evidence(indexed.embedder.embed, Weights.load().for_embedder(indexed.embedder.name))
     model = ScriptedModel(["It will cost 182 million pounds [1]."])
     reader = FixedReader(probability)
-    engine = AnswerService(
-        indexed.retriever, lambda: model, evidence, reader=lambda: reader, veto_below=0.04
-    )
+    engine = service(indexed, model, reader=lambda: reader, veto_below=0.04)
     answer = engine.answer("How much will the tram line cost?")
     [(question, items)] = reader.calls
     assert question == "How much will the tram line cost?" and 0 < len(items) <= SHOWN
@@ -215,7 +221,6 @@ def test_without_a_veto_threshold_the_reader_is_never_loaded(indexed: App) -> No
     def load() -> FixedReader:
         raise AssertionError("the reader was loaded")
 
-    evidence = Evidence(indexed.embedder.embed, Weights.load().for_embedder(indexed.embedder.name))
     model = ScriptedModel(["It will cost 182 million pounds [1]."])
-    engine = AnswerService(indexed.retriever, lambda: model, evidence, reader=load, veto_below=0)
+    engine = service(indexed, model, reader=load, veto_below=0)
     assert "182 million" in engine.answer("How much will the tram line cost?").text
