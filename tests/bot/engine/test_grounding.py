@@ -64,6 +64,17 @@ def test_a_possessive_name_is_the_name() -> None:
     assert unsupported_facts("Northgate led Skylark's round.", ["Northgate backed Fernwing."])
 
 
+def test_a_possessive_ends_a_name() -> None:
+    """ "Japan's October output" names Japan and October, not one "Japan October"; "Pensions'"
+    is "Pensions"."""
+    source = ["Japan's output fell in October, the Department of Work and Pensions said."]
+    assert {"japan", "october"} <= facts("Japan's October output fell.")
+    assert not unsupported_facts("Japan's October output fell.", source)
+    assert not unsupported_facts("The Pensions' network crashed.", source)
+    # counter-example: a name after the possessive is still checked
+    assert unsupported_facts("Japan's Osaka output fell.", source) == {"osaka"}
+
+
 def test_unsupported_facts_catches_invented_figures() -> None:
     source = ["The line cost £182 million and opened on 14 June 2025."]
     assert unsupported_facts("It cost £182 million.", source) == set()
@@ -258,3 +269,29 @@ def test_a_model_answer_needs_its_cited_article_about_the_question_not_every_pas
         "Which studio is behind Foreverman?", "Paramount Pictures [2]", numbered, ranked, margin=0.5
     )
     assert other.mode == "quote"
+
+
+def _match_reports() -> tuple[Numbered, list[Candidate]]:
+    numbered = Numbered(
+        (
+            Source(1, "a", "Rovers and United clash in tunnel", "a.md", None, 0.9, "q"),
+            Source(2, "b", "Rovers and United charged over tunnel clash", "b.md", None, 0.8, "q"),
+        ),
+        (
+            (1, "Referee Ann Hale had to separate the Rovers and United captains in the tunnel."),
+            (2, "The FA charged Rovers and United over the tunnel clash on Monday."),
+        ),
+    )
+    return numbered, candidates(numbered, [p for _, p in numbered.passages])
+
+
+def test_an_answer_citing_the_wrong_source_is_cited_to_the_one_that_states_it() -> None:
+    """A small model often mis-numbers its citation: the answer stands, cited to the one source
+    that states every fact of it."""
+    numbered, ranked = _match_reports()
+    question = "Who refereed the Rovers v United game with the tunnel clash?"
+    answer = verify(question, "Ann Hale [2]", numbered, ranked, margin=0.5)
+    assert (answer.mode, answer.text, answer.citations) == ("model", "Ann Hale [1]", (1,))
+    # counter-example: a name that no source states is not rescued by any citation
+    invented = verify(question, "Ben Orr [2]", numbered, ranked, margin=0.5)
+    assert invented.mode == "quote" and "Ben Orr" not in invented.text

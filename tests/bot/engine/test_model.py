@@ -113,6 +113,16 @@ def test_parts_that_do_not_make_the_expected_file_are_refused_and_leave_nothing(
     assert list((tmp_path / "cache").iterdir()) == []
 
 
+def test_a_model_from_an_extra_that_is_not_installed_names_the_extra(tmp_path: Path) -> None:
+    missing = PackagedGGUF(
+        (("newsdesk_no_such_part", "part1.bin"),), "0" * 64, 1, "absent.gguf", extra="an-extra"
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(PACKAGED_MODELS, "absent", missing)
+        with pytest.raises(NewsdeskError, match=r"pip install 'newsdesk\[an-extra\]'"):
+            packaged_model_path("absent", tmp_path / "cache")
+
+
 def test_an_unknown_model_name_says_which_ones_exist() -> None:
     with pytest.raises(NewsdeskError, match=r"qwen2\.5-0\.5b"):
         packaged_model_path("gpt-5")
@@ -123,5 +133,5 @@ def test_the_default_model_is_joined_from_its_wheels_with_the_published_hash(
     tmp_path: Path,
 ) -> None:
     path = packaged_model_path(DEFAULT_MODEL, tmp_path)
-    assert path.stat().st_size == PACKAGED_MODELS[DEFAULT_MODEL].size == 491_400_064
+    assert path.stat().st_size == PACKAGED_MODELS[DEFAULT_MODEL].size == 1_117_320_768
     assert path.read_bytes()[:4] == b"GGUF"
