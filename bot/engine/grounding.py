@@ -86,7 +86,7 @@ def strip_citations(text: str) -> str:
 
 def facts(text: str) -> set[str]:
     """The checkable facts of `text`: numbers (normalised; in words too: "eight" is "8") and
-    capitalised names (without a possessive "'s")."""
+    capitalised names (a possessive "'s" or "s'" ends one and is not part of it)."""
     plain = strip_citations(text)
     found = numbers(plain)
     for run in NAME.findall(plain):

@@ -113,14 +113,15 @@ def test_parts_that_do_not_make_the_expected_file_are_refused_and_leave_nothing(
     assert list((tmp_path / "cache").iterdir()) == []
 
 
-def test_a_model_from_an_extra_that_is_not_installed_names_the_extra(tmp_path: Path) -> None:
+def test_a_model_from_an_extra_that_is_not_installed_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     missing = PackagedGGUF(
         (("newsdesk_no_such_part", "part1.bin"),), "0" * 64, 1, "absent.gguf", extra="an-extra"
     )
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(PACKAGED_MODELS, "absent", missing)
-        with pytest.raises(NewsdeskError, match=r"pip install 'newsdesk\[an-extra\]'"):
-            packaged_model_path("absent", tmp_path / "cache")
+    monkeypatch.setitem(PACKAGED_MODELS, "absent", missing)
+    with pytest.raises(NewsdeskError, match=r"pip install 'newsdesk\[an-extra\]'"):
+        packaged_model_path("absent", tmp_path / "cache")
 
 
 def test_an_unknown_model_name_says_which_ones_exist() -> None:
