@@ -44,6 +44,7 @@ NEW_WORDS = 2
 
 _NUMERIC = re.compile(r"\d[\d.]*")
 _CITATION = re.compile(r"\s*\[(\d{1,2}(?:\s*,\s*\d{1,2})*)\]")
+_POSSESSIVE_END = re.compile(r"['’]s?(?:\s+|$)")  # "Japan's October": the name ends at the 's
 
 
 @dataclass(frozen=True)
@@ -99,9 +100,6 @@ def facts(text: str) -> set[str]:
     return found
 
 
-_POSSESSIVE_END = re.compile(r"['’]s?(?:\s+|$)")
-
-
 def unsupported_facts(text: str, sources: Sequence[str]) -> set[str]:
     """Facts stated in `text` that occur in none of `sources`."""
     # A citation look-alike in an article ("[9]") is not a fact: it must not vouch for a "9".
@@ -151,14 +149,15 @@ def verify(
     valid = [s.n for s in numbered.sources]
     text, cited = parse_citations(raw, valid)
     all_texts = [t for _, t in numbered.passages]
-    if text and (not cited or unsupported_facts(text, numbered.texts_of(cited))):
-        # uncited, or citing a source that does not state its facts (a small model often
-        # mis-numbers): cite the one source that states them all, if there is one
-        holding = tuple(n for n in valid if not unsupported_facts(text, numbered.texts_of([n])))
-        if holding:
-            text, cited = f"{strip_citations(text)} [{holding[0]}]", holding[:1]
     cited_texts = numbered.texts_of(cited) or all_texts
     problems = unsupported_facts(text, cited_texts)
+    if text and (not cited or problems):
+        # uncited, or citing a source that does not state its facts (a small model often
+        # mis-numbers): cite the one source that states them all, if there is one
+        holding = next((n for n in valid if not unsupported_facts(text, numbered.texts_of([n]))), 0)
+        if holding:
+            text, cited = f"{strip_citations(text)} [{holding}]", (holding,)
+            cited_texts, problems = numbered.texts_of(cited), set()
     if (
         text
         and cited
