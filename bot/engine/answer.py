@@ -13,7 +13,8 @@ those the model would read that states the fact asked for (its best probability 
 sees the best evidence sentences; its answer stands if its facts occur in the passages it cites
 and it states a fact of the asked-for kind that the evidence holds, else the answer quotes the
 best evidence (`grounding.quoted`), unless the question asks for an amount, a date or a name
-and no quoted sentence holds one (a near miss again). Where another article's evidence states a
+and no quoted sentence holds one, or the model's reply gave one that no source holds (it did not
+find the fact): a near miss again. Where another article's evidence states a
 different figure for the same thing, the answer says so (`differ.sources_differ`).
 
 An overview question ("What has been said about …?", `overview.read_overview`) is answered,
@@ -34,6 +35,7 @@ from bot.engine.grounding import (
     SHOWN,
     Numbered,
     declines,
+    invents_asked,
     lacks_asked,
     near_miss,
     quoted,
@@ -123,7 +125,9 @@ class AnswerService:
         )
         margin = self._evidence.weights.quote_margin
         answer = verify(question, raw, numbered, ranked, margin=margin)
-        if answer.mode == "quote" and lacks_asked(question, quoted(ranked, margin)):
+        if answer.mode == "quote" and (
+            lacks_asked(question, quoted(ranked, margin)) or invents_asked(question, raw, numbered)
+        ):
             return self._unanswered(question, numbered, ranked[0])
         if self._evidence.doubts(features) and self._not_stated(messages):
             return self._unanswered(question, numbered, ranked[0])

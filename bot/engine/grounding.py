@@ -113,12 +113,19 @@ def unsupported_facts(text: str, sources: Sequence[str]) -> set[str]:
     }
 
 
+def terms(text: str) -> set[str]:
+    """What an answer says, word by word: its content words and its numbers ("5 May" says "5":
+    a bare date or amount has no content words)."""
+    plain = strip_citations(text)
+    return content_words(plain) | numbers(plain)
+
+
 def support(text: str, sources: Sequence[str]) -> float:
-    """The share of the answer's content words that occur in the sources (0..1)."""
-    words = content_words(strip_citations(text))
+    """The share of the answer's terms (content words and numbers) that occur in the sources."""
+    words = terms(text)
     if not words:
         return 0.0
-    pool = content_words(" ".join(sources))
+    pool = terms(" ".join(sources))
     return len(words & pool) / len(words)
 
 
@@ -129,10 +136,10 @@ def anchored(answer: str, evidence: Sequence[str]) -> bool:
     is never evidence) uses source words, but shares at most a few with the evidence sentences.
     The evidence need not repeat the question: the sentence that gives a reason often doesn't.
     """
-    said = content_words(strip_citations(answer))
+    said = terms(answer)
     if not said:
         return False
-    return any(len(said & content_words(e)) * 2 >= min(len(said), 4) for e in evidence)
+    return any(len(said & terms(e)) * 2 >= min(len(said), 4) for e in evidence)
 
 
 def verify(
@@ -203,13 +210,37 @@ def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
     shown = " ".join(evidence)
     kind = asked_kind(question)
     if kind in FACT_KINDS:
-        if kind_facts(kind, said, question) & kind_facts(kind, shown, question):
+        stated = kind_facts(kind, said, question) | _opening_name(kind, said, question)
+        if stated & kind_facts(kind, shown, question):
             return True
         # "12 crew" states the evidence's "a dozen crew": numbers compare by value
         return kind == "amount" and bool((numbers(said) - numbers(question)) & numbers(shown))
     asked = stems(question) | numbers(question)
     added = (stems(said) | numbers(said)) - asked
     return len(added & (stems(shown) | numbers(shown))) >= NEW_WORDS
+
+
+def _opening_name(kind: str, said: str, question: str) -> set[str]:
+    """An answer's first word when a name is asked for: "Kenya [1]" names Kenya, though a
+    sentence's first word is not otherwise counted as a name (every sentence opens with a
+    capital). It counts only where the evidence names it too, so "The council" or "He" never do."""
+    opening = NAME.match(said)
+    if kind != "name" or opening is None:
+        return set()
+    word = opening.group().split()[0].strip("'’")
+    return set() if word in COMMON_CAPS or word.lower() in question.lower() else {word.lower()}
+
+
+def invents_asked(question: str, raw: str, numbered: Numbered) -> bool:
+    """Whether every amount, date or name of the asked-for kind in the model's reply comes from
+    outside the sources: it did not find the fact in them, so the closest sentence is no answer
+    either. (One invented detail beside a found fact, "26 February 2023", is not enough.)"""
+    haystack = strip_citations(" ".join(t for _, t in numbered.passages))
+    held, lowered = numbers(haystack), haystack.lower()
+    given = kind_facts(asked_kind(question), strip_citations(raw), question)
+    return bool(given) and all(
+        (numbers(fact) - held) if numbers(fact) else fact not in lowered for fact in given
+    )
 
 
 def lacks_asked(question: str, quotes: Sequence[Candidate]) -> bool:

@@ -151,6 +151,16 @@ def test_a_quote_without_the_asked_amount_is_a_near_miss_not_an_answer(indexed: 
     assert answer.mode in ("near-miss", "refusal") and not answer.grounded and not answer.covered
 
 
+def test_a_reply_that_invents_the_asked_for_name_is_a_near_miss_not_a_quote(indexed: App) -> None:
+    """The model names a scorer no article names: it did not find one, so the closest sentence
+    is shown as a near miss, not quoted as the answer (test_invented_figures_fall_back_to_quoting
+    is the counter-example: there the reply's name is the article's)."""
+    model = ScriptedModel(["Dean Moss scored twice [1]."])
+    answer = service(indexed, model).answer("Who scored twice for the football club?")
+    assert answer.mode == "near-miss" and not answer.grounded and not answer.covered
+    assert "Dean Moss" not in answer.text and "Kyle Ansah" in answer.text
+
+
 def test_a_quote_that_holds_the_asked_amount_stands(indexed: App) -> None:
     """Counter-example: the model's reply fails the check, but the best evidence states the
     amount asked for, so it is quoted as the answer."""

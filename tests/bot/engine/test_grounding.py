@@ -7,9 +7,11 @@ from bot.engine.grounding import (
     MAX_ANSWER_WORDS,
     MAX_QUOTED,
     Numbered,
+    anchored,
     declines,
     echoes,
     facts,
+    invents_asked,
     lacks_asked,
     parse_citations,
     quoted,
@@ -196,6 +198,24 @@ def test_states_fact_needs_the_fact_of_the_best_evidence_not_another() -> None:
     assert not states_fact("Tom Reed opened it [1].", "Who opened the tram line?", evidence)
 
 
+def test_a_bare_name_answer_names_what_the_evidence_names() -> None:
+    evidence = ["Mayor Ada Lovel said the first trams would come from Kessel, in the north."]
+    assert states_fact("Kessel [1]", "Which town are the trams coming from?", evidence)
+    # counter-examples: a sentence's opening capital is not a name, and a name must be the
+    # evidence's own
+    assert not states_fact("The north [1]", "Which town are the trams coming from?", evidence)
+    assert not states_fact("Brandt [1]", "Which town are the trams coming from?", evidence)
+
+
+def test_a_bare_date_or_amount_is_supported_and_anchored_by_its_number() -> None:
+    evidence = ["Voting takes place on 5 May, the council said."]
+    assert support("5 May [1]", evidence) == 1.0
+    assert anchored("5 May [1]", evidence)
+    # counter-example: a number the evidence does not hold
+    assert support("6 May [1]", evidence) == 0.0
+    assert not anchored("6 May [1]", evidence)
+
+
 def test_a_reply_that_copies_the_sources_block_is_not_an_answer() -> None:
     numbered = Numbered(
         (Source(1, "a", "Tram line opens", "t.md", None, 0.9, "q"),),
@@ -220,6 +240,30 @@ def test_a_reply_that_copies_the_sources_block_is_not_an_answer() -> None:
 )
 def test_declines_is_the_prompts_not_stated_reply_only(reply: str, declined: bool) -> None:
     assert declines(reply) is declined
+
+
+@pytest.mark.parametrize(
+    ("question", "reply", "invents"),
+    [
+        ("Who chairs the tram board?", "The board is chaired by Ken Adair. [1]", True),
+        ("How much did the line cost?", "The line cost £240 million. [1]", True),
+        ("When did the line open?", "It opened in 2019. [1]", True),
+        # counter-examples: a fact the sources hold, one invented detail beside a found fact,
+        # a reply with no fact of the asked-for kind, a question asking for no such kind
+        ("Who chairs the tram board?", "Mayor Ada Lovel chairs it. [1]", False),
+        ("When did the line open?", "It opened on 12 May 2019. [1]", False),
+        ("Who chairs the tram board?", "The board has a new chair. [1]", False),
+        ("Why did the line open late?", "Because of Ken Adair. [1]", False),
+    ],
+)
+def test_invents_asked_is_a_reply_whose_asked_for_facts_no_source_holds(
+    question: str, reply: str, invents: bool
+) -> None:
+    numbered = Numbered(
+        (Source(1, "a", "Tram line opens", "t.md", None, 0.9, "q"),),
+        ((1, "Mayor Ada Lovel opened the line on 12 May. It cost £182 million."),),
+    )
+    assert invents_asked(question, reply, numbered) is invents
 
 
 @pytest.mark.parametrize(
