@@ -107,7 +107,7 @@ class AnswerService:
         numbered = number_sources(hits, ranked)
         features = question_features(question, hits, ranked)
         if not self._evidence.is_answerable(features) or self._vetoed(question, numbered, ranked):
-            return self._unanswered(question, numbered, ranked[0])
+            return self._unanswered(question, numbered, ranked)
         messages = [
             {"role": "system", "content": render("answer_system")},
             {
@@ -128,9 +128,9 @@ class AnswerService:
         if answer.mode == "quote" and (
             lacks_asked(question, quoted(ranked, margin)) or invents_asked(question, raw, numbered)
         ):
-            return self._unanswered(question, numbered, ranked[0])
+            return self._unanswered(question, numbered, ranked)
         if self._evidence.doubts(features) and self._not_stated(messages):
-            return self._unanswered(question, numbered, ranked[0])
+            return self._unanswered(question, numbered, ranked)
         dated = self._dates.dated(answer, found)
         if dated.citations != answer.citations:  # the newer article leads, the older is named
             return dated
@@ -175,11 +175,13 @@ class AnswerService:
         return declines(self._model().complete(check, max_tokens=CHECK_TOKENS, stop=ANSWER_STOP))
 
     @staticmethod
-    def _unanswered(question: str, numbered: Numbered, best: Candidate) -> Answer:
-        """A near miss when the best sentence's article is about the question's names and
-        numbers (the topic is covered, the fact is not); else not covered."""
-        on_topic = about(question, numbered.article_of(best.n))
-        return near_miss(question, numbered, best) if on_topic else refusal(question)
+    def _unanswered(question: str, numbered: Numbered, ranked: Sequence[Candidate]) -> Answer:
+        """A near miss when the article of an evidence sentence the model reads is about the
+        question's names and numbers (the topic is covered, the fact is not): the best such
+        sentence is shown. Else not covered."""
+        on_topic = (c for c in ranked[:SHOWN] if about(question, numbered.article_of(c.n)))
+        best = next(on_topic, None)
+        return near_miss(question, numbered, best) if best else refusal(question)
 
 
 def refusal(question: str) -> Answer:

@@ -233,9 +233,11 @@ def _opening_name(kind: str, said: str, question: str) -> set[str]:
 
 def invents_asked(question: str, raw: str, numbered: Numbered) -> bool:
     """Whether every amount, date or name of the asked-for kind in the model's reply comes from
-    outside the sources: it did not find the fact in them, so the closest sentence is no answer
-    either. (One invented detail beside a found fact, "26 February 2023", is not enough.)"""
-    haystack = strip_citations(" ".join(t for _, t in numbered.passages))
+    outside the sources about the question: it did not find the fact in them (it made it up, or
+    took another film's cost), so the closest sentence is no answer either. One invented detail
+    beside a found fact ("26 February 2023") is not enough."""
+    on_topic = {s.n for s in numbered.sources if about(question, numbered.article_of(s.n))}
+    haystack = strip_citations(" ".join(t for n, t in numbered.passages if n in on_topic))
     held, lowered = numbers(haystack), haystack.lower()
     given = kind_facts(asked_kind(question), strip_citations(raw), question)
     return bool(given) and all(

@@ -161,6 +161,30 @@ def test_a_reply_that_invents_the_asked_for_name_is_a_near_miss_not_a_quote(inde
     assert "Dean Moss" not in answer.text and "Kyle Ansah" in answer.text
 
 
+def test_a_figure_taken_from_another_story_is_a_near_miss_on_the_asked_ones(app: App) -> None:
+    """The model gives the other film's cost: the near miss shows the best sentence of the
+    article about the film asked for, not the other film's figure."""
+    app.index.add(
+        [
+            make_article(
+                1,
+                "Channels refuse to run adverts for the film Sins. "
+                "Catholic groups want the film Sins banned.",
+                title="Sins angers Catholic groups",
+            ),
+            make_article(
+                2,
+                "The film Alexander cost $150m to make. It took $13m in its first weekend.",
+                title="Alexander flops",
+            ),
+        ]
+    )
+    model = ScriptedModel(["The film Sins cost $150m to make [1]."])
+    answer = service(app, model).answer("How much did the film Sins cost to make?")
+    assert answer.mode == "near-miss" and not answer.covered
+    assert "Sins" in answer.text and "150" not in answer.text
+
+
 def test_a_quote_that_holds_the_asked_amount_stands(indexed: App) -> None:
     """Counter-example: the model's reply fails the check, but the best evidence states the
     amount asked for, so it is quoted as the answer."""

@@ -266,6 +266,23 @@ def test_invents_asked_is_a_reply_whose_asked_for_facts_no_source_holds(
     assert invents_asked(question, reply, numbered) is invents
 
 
+def test_a_figure_only_an_article_about_something_else_holds_is_invented() -> None:
+    """The model took the cost of another film: no source about the one asked for states it."""
+    sources = (
+        Source(1, "a", "Sins angers Catholic groups", "a.md", None, 0.9, "q"),
+        Source(2, "b", "Alexander flops", "b.md", None, 0.8, "q"),
+    )
+    question = "How much did the film Sins cost to make?"
+    reply = "Sins cost $150m to make. [1]"
+    elsewhere = Numbered(
+        sources, ((1, "Channels refuse to run adverts for Sins."), (2, "Alexander cost $150m."))
+    )
+    assert invents_asked(question, reply, elsewhere)
+    # counter-example: the article about Sins states the figure
+    own = Numbered(sources, ((1, "Sins cost $150m to make."), (2, "Alexander cost $150m.")))
+    assert not invents_asked(question, reply, own)
+
+
 @pytest.mark.parametrize(
     ("question", "sentence", "lacks"),
     [
