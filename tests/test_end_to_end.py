@@ -70,13 +70,6 @@ def test_the_demo_questions_are_answered_with_their_facts(
     assert fact in str(data["answer"]), data["answer"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18: the 1.5B model reads 'Each can carry up to 210 passengers' as the first "
-    "week's riders ('The Eastgate tram line carried 210 passengers in its first week'), and every "
-    "fact of that answer is in the source; telling a capacity from a count needs an entailment "
-    "judge",
-)
 def test_a_near_miss_is_not_answered_but_shows_the_closest_sentence(runner: CliRunner) -> None:
     data = ask(runner, "How many passengers did the Eastgate tram line carry in its first week?")
     assert data["grounded"] is False and data["mode"] == "near-miss", data["answer"]

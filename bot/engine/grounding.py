@@ -17,6 +17,7 @@ from bot.engine.evidence import Candidate
 from bot.engine.text import (
     COMMON_CAPS,
     FACT_KINDS,
+    HOW_MANY,
     NAME,
     asked_kind,
     content_words,
@@ -211,10 +212,13 @@ def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
     kind = asked_kind(question)
     if kind in FACT_KINDS:
         stated = kind_facts(kind, said, question) | _opening_name(kind, said, question)
-        if stated & kind_facts(kind, shown, question):
+        held = kind_facts(kind, shown, question)
+        if stated & held:
             return True
-        # "12 crew" states the evidence's "a dozen crew": numbers compare by value
-        return kind == "amount" and bool((numbers(said) - numbers(question)) & numbers(shown))
+        # "12 crew" states the evidence's "a dozen crew": numbers compare by value (for "how
+        # many", only the evidence's numbers that count what is asked)
+        pool = numbers(" ".join(held)) if HOW_MANY.search(question) else numbers(shown)
+        return kind == "amount" and bool((numbers(said) - numbers(question)) & pool)
     asked = stems(question) | numbers(question)
     added = (stems(said) | numbers(said)) - asked
     return len(added & (stems(shown) | numbers(shown))) >= NEW_WORDS
@@ -235,9 +239,11 @@ def invents_asked(question: str, raw: str, numbered: Numbered) -> bool:
     """Whether every amount, date or name of the asked-for kind in the model's reply comes from
     outside the sources about the question: it did not find the fact in them (it made it up, or
     took another film's cost), so the closest sentence is no answer either. One invented detail
-    beside a found fact ("26 February 2023") is not enough."""
+    beside a found fact ("26 February 2023") is not enough. When no source is about the question
+    (its dates may be the articles' own, not in their text), every source counts."""
     on_topic = {s.n for s in numbered.sources if about(question, numbered.article_of(s.n))}
-    haystack = strip_citations(" ".join(t for n, t in numbered.passages if n in on_topic))
+    texts = [t for n, t in numbered.passages if n in on_topic or not on_topic]
+    haystack = strip_citations(" ".join(texts))
     held, lowered = numbers(haystack), haystack.lower()
     given = kind_facts(asked_kind(question), strip_citations(raw), question)
     return bool(given) and all(

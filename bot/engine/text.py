@@ -77,6 +77,16 @@ ANSWERED_BY = {"money": ("money", "share"), "share": ("share",), "number": ("num
 # The kinds of fact a sentence can be checked for by pattern.
 FACT_KINDS = ("amount", "date", "name")
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
+# A number after "can", "could", "may" or "might" (within a few words) is what is possible, not
+# what happened: "each can carry up to 210 passengers" is a capacity, not a week's riders.
+_POSSIBLE = re.compile(r"\b(?:can|could|may|might|able to)\b(?:\W+\w+){0,3}\W*$", re.I)
+_COUNTED = re.compile(
+    r"\bhow many\b(.+?)\b(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|may|"
+    r"might|should|must)\b",
+    re.I,
+)
+_DETERMINERS = frozenset("the a an its his her their this that these those".split())
+_ASKS_POSSIBLE = re.compile(r"\b(?:can|could|may|might|able|capacity|hold|up to|at most)\b", re.I)
 # Words of a number's size, not of what it counts: "two and a half million cars".
 _SIZE_WORDS = frozenset("and a half quarter hundred thousand million billion m bn k".split())
 # How far after a number the thing it counts is named: "3.5 million copies", "seven Old Firm games".
@@ -147,7 +157,7 @@ def kind_facts(kind: str | None, text: str, question: str) -> set[str]:
         found |= {
             m.group().strip().lower()
             for m in re.finditer(FACT_PATTERNS[name], text, flags)
-            if (not counted or counts_asked(question, text[m.end() :]))
+            if (not counted or counts_asked(question, text[m.end() :], text[: m.start()]))
             and (name != "name" or names_something(m.group(), text[: m.start()]))
         }
     return {f for f in found if f and f not in asked}
@@ -159,15 +169,31 @@ def names_something(word: str, before: str) -> bool:
     return word not in COMMON_CAPS and not re.search(r"[\"“‘:]\s*$", before)
 
 
-def counts_asked(question: str, after: str) -> bool:
-    """Whether a number, followed by `after`, counts what "how many ..." asks: one of the next
-    `COUNTED_WITHIN` words shares a stem with the question ("21 million online voters" for "how
-    many people voted", not "three days on sale" for "how many copies were sold")."""
+def counts_asked(question: str, after: str, before: str = "") -> bool:
+    """Whether a number, between `before` and `after`, counts what "how many ..." asks: one of
+    the next `COUNTED_WITHIN` words shares a stem with the question ("21 million online voters"
+    for "how many people voted", not "three days on sale" for "how many copies were sold"), and
+    it counts what happened unless the question asks what is possible ("can carry up to 210
+    passengers" answers "how many can it carry", not "how many did it carry")."""
+    if _POSSIBLE.search(before) and not _ASKS_POSSIBLE.search(question):
+        return False
     words = WORD.findall(after.lower())
     following = [w for w in words[: COUNTED_WITHIN + 4] if w not in _SIZE_WORDS][:COUNTED_WITHIN]
     named = stems(" ".join(following))
-    wanted = stems(HOW_MANY.sub(" ", question))
-    return any(same_stem(w, f) for w in named for f in wanted)
+    return any(same_stem(w, f) for w in named for f in _counted_stems(question))
+
+
+def _counted_stems(question: str) -> set[str]:
+    """The stems that say what "how many ..." counts: the words before its auxiliary verb and
+    the action after it ("how many passengers did the tram line carry" counts passengers or
+    carrying, not trams: the words of a phrase opened by "the", "its", ... name the things
+    around the count). With no auxiliary verb ("how many people voted online"), every word."""
+    counted = _COUNTED.search(question)
+    if counted is None:
+        return stems(HOW_MANY.sub(" ", question))
+    rest = WORD.findall(question[counted.end() :].lower())
+    action = [w for i, w in enumerate(rest) if not _DETERMINERS & set(rest[max(0, i - 3) : i])]
+    return stems(counted.group(1)) | stems(" ".join(action))
 
 
 def same_stem(a: str, b: str) -> bool:

@@ -60,6 +60,18 @@ def test_asked_kind(question: str, kind: str | None) -> None:
         ("How many copies did the album sell?", "It sold 3.5 million copies.", {"3.5"}),
         ("How many people voted online?", "It drew 21 million online voters.", {"21"}),
         ("How many cars are on its roads?", "There are two and a half million cars.", {"two"}),
+        # what is possible does not count what happened: a capacity is not a week's riders
+        ("How many passengers did it carry?", "Each can carry up to 210 passengers.", set()),
+        ("How many fans saw the final?", "The ground could hold 40,000 fans.", set()),
+        # what is counted is named before the auxiliary verb, or done after it; the things
+        # around the count ("the tram line") are not counted
+        ("How many passengers did the tram line carry?", "Nine new trams were built.", set()),
+        # counter-example: the counted noun left out, the action named ("50,000 sold")
+        ("How many consoles were sold in May?", "With 50,000 sold in May, it led.", {"50,000"}),
+        # counter-examples: a question that asks what is possible, and an estimate of what
+        # happened ("up to" without "can")
+        ("How many passengers can it carry?", "Each can carry up to 210 passengers.", {"210"}),
+        ("How many people were hurt?", "Up to 50 people were hurt.", {"50"}),
         # counter-example: the counted thing may be named by another of the question's words
         ("How many meetings have Rangers lost?", "They lost seven Old Firm games.", set()),
         (

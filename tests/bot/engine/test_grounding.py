@@ -191,6 +191,14 @@ def test_states_fact_for_an_amount(answer: str, states: bool) -> None:
     assert states_fact(answer, "How much did the Eastgate tram line cost?", evidence) is states
 
 
+def test_a_count_is_not_stated_by_a_capacity_of_the_same_value() -> None:
+    evidence = ["Each tram can carry up to 210 passengers."]
+    question = "How many passengers did the tram line carry in its first week?"
+    assert not states_fact("It carried 210 passengers in its first week [1].", question, evidence)
+    # counter-example: the same figure answers a question about what a tram can carry
+    assert states_fact("210 passengers [1].", "How many passengers can a tram carry?", evidence)
+
+
 def test_states_fact_needs_the_fact_of_the_best_evidence_not_another() -> None:
     evidence = ["Mayor Ada Lovel cut the ribbon."]
     assert states_fact("Ada Lovel opened it [1].", "Who opened the tram line?", evidence)
