@@ -13,9 +13,9 @@ those the model would read that states the fact asked for (its best probability 
 sees the best evidence sentences; its answer stands if its facts occur in the passages it cites
 and it states a fact of the asked-for kind that the evidence holds, else the answer quotes the
 best evidence (`grounding.quoted`), unless the question asks for an amount, a date or a name
-and no quoted sentence holds one, or the model's reply gave one that no source holds (it did not
-find the fact): a near miss again. Where another article's evidence states a
-different figure for the same thing, the answer says so (`differ.sources_differ`).
+and no quoted sentence holds one, or the model's reply gave one that no source about the
+question holds (it did not find the fact): a near miss again. Where another article's evidence
+states a different figure for the same thing, the answer says so (`differ.sources_differ`).
 
 An overview question ("What has been said about …?", `overview.read_overview`) is answered,
 when the service has a `digest`, by the topic digest of its subject (`overview.digest_answer`):

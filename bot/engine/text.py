@@ -79,14 +79,15 @@ FACT_KINDS = ("amount", "date", "name")
 HOW_MANY = re.compile(r"\bhow many\b", re.I)
 # A number after "can", "could", "may" or "might" (within a few words) is what is possible, not
 # what happened: "each can carry up to 210 passengers" is a capacity, not a week's riders.
-_POSSIBLE = re.compile(r"\b(?:can|could|may|might|able to)\b(?:\W+\w+){0,3}\W*$", re.I)
+# Lower case only: "In May, 50,000 were sold" names a month.
+_POSSIBLE = re.compile(r"\b(?:can|could|may|might|able to)\b(?:\W+\w+){0,3}\W*$")
 _COUNTED = re.compile(
     r"\bhow many\b(.+?)\b(?:did|does|do|has|have|had|is|are|was|were|will|would|can|could|may|"
     r"might|should|must)\b",
     re.I,
 )
 _DETERMINERS = frozenset("the a an its his her their this that these those".split())
-_ASKS_POSSIBLE = re.compile(r"\b(?:can|could|may|might|able|capacity|hold|up to|at most)\b", re.I)
+_ASKS_POSSIBLE = re.compile(r"\b(?:can|could|may|might|able|capacity|hold|up to|at most)\b")
 # Words of a number's size, not of what it counts: "two and a half million cars".
 _SIZE_WORDS = frozenset("and a half quarter hundred thousand million billion m bn k".split())
 # How far after a number the thing it counts is named: "3.5 million copies", "seven Old Firm games".

@@ -72,6 +72,7 @@ def test_asked_kind(question: str, kind: str | None) -> None:
         # happened ("up to" without "can")
         ("How many passengers can it carry?", "Each can carry up to 210 passengers.", {"210"}),
         ("How many people were hurt?", "Up to 50 people were hurt.", {"50"}),
+        ("How many copies were sold?", "In May, 50,000 copies were sold.", {"50,000"}),
         # counter-example: the counted thing may be named by another of the question's words
         ("How many meetings have Rangers lost?", "They lost seven Old Firm games.", set()),
         (
