@@ -87,11 +87,14 @@ _COUNTED = re.compile(
     re.I,
 )
 _DETERMINERS = frozenset("the a an its his her their this that these those".split())
+_PREPOSITIONS = frozenset("in on at of for with by from to into during since after over".split())
 _ASKS_POSSIBLE = re.compile(r"\b(?:can|could|may|might|able|capacity|hold|up to|at most)\b")
 # Words of a number's size, not of what it counts: "two and a half million cars".
 _SIZE_WORDS = frozenset("and a half quarter hundred thousand million billion m bn k".split())
 # How far after a number the thing it counts is named: "3.5 million copies", "seven Old Firm games".
 COUNTED_WITHIN = 4
+# How far before a number the asked action may be named: "would cover about 310,000 homes".
+ACTION_BEFORE = 3
 # A question that asks for a reason, and the words that usually give one.
 REASON_ASK = re.compile(
     r"\bwhy\b|\bwhat (caused|causes|prompted|pushed|led|made|drove|is behind|was behind)\b"
@@ -172,29 +175,48 @@ def names_something(word: str, before: str) -> bool:
 
 def counts_asked(question: str, after: str, before: str = "") -> bool:
     """Whether a number, between `before` and `after`, counts what "how many ..." asks: one of
-    the next `COUNTED_WITHIN` words shares a stem with the question ("21 million online voters"
-    for "how many people voted", not "three days on sale" for "how many copies were sold"), and
+    the next `COUNTED_WITHIN` words (or the `ACTION_BEFORE` words before it) shares a stem with
+    what the question counts ("21 million online voters" for "how many people voted", not "three
+    days on sale" for "how many copies were sold"), and
     it counts what happened unless the question asks what is possible ("can carry up to 210
     passengers" answers "how many can it carry", not "how many did it carry")."""
     if _POSSIBLE.search(before) and not _ASKS_POSSIBLE.search(question):
         return False
     words = WORD.findall(after.lower())
     following = [w for w in words[: COUNTED_WITHIN + 4] if w not in _SIZE_WORDS][:COUNTED_WITHIN]
-    named = stems(" ".join(following))
+    # the asked action may come just before the number: "would cover about 310,000 households"
+    preceding = WORD.findall(before.lower())[-ACTION_BEFORE:]
+    named = stems(" ".join(following + preceding))
     return any(same_stem(w, f) for w in named for f in _counted_stems(question))
 
 
 def _counted_stems(question: str) -> set[str]:
     """The stems that say what "how many ..." counts: the words before its auxiliary verb and
-    the action after it ("how many passengers did the tram line carry" counts passengers or
-    carrying, not trams: the words of a phrase opened by "the", "its", ... name the things
-    around the count). With no auxiliary verb ("how many people voted online"), every word."""
+    the action after it. "How many passengers did the tram line carry in its first week" counts
+    passengers, or carrying: a phrase opened by "the", "its", ... names the things around the
+    count (its last word, right after the auxiliary, is the verb), and so does one after a
+    preposition. With no auxiliary verb ("how many people voted online"), every word counts."""
     counted = _COUNTED.search(question)
     if counted is None:
         return stems(HOW_MANY.sub(" ", question))
-    rest = WORD.findall(question[counted.end() :].lower())
-    action = [w for i, w in enumerate(rest) if not _DETERMINERS & set(rest[max(0, i - 3) : i])]
+    action: list[str] = []
+    for i, run in enumerate(_runs(WORD.findall(question[counted.end() :].lower()))):
+        if run[0] not in _DETERMINERS:
+            action += run
+        elif i == 0:
+            action.append(run[-1])
     return stems(counted.group(1)) | stems(" ".join(action))
+
+
+def _runs(words: list[str]) -> list[list[str]]:
+    """`words` split at prepositions, which are dropped."""
+    runs: list[list[str]] = [[]]
+    for word in words:
+        if word in _PREPOSITIONS:
+            runs.append([])
+        else:
+            runs[-1].append(word)
+    return [run for run in runs if run]
 
 
 def same_stem(a: str, b: str) -> bool:

@@ -66,6 +66,12 @@ def test_asked_kind(question: str, kind: str | None) -> None:
         # what is counted is named before the auxiliary verb, or done after it; the things
         # around the count ("the tram line") are not counted
         ("How many passengers did the tram line carry?", "Nine new trams were built.", set()),
+        # counter-examples: the action named before the number, the counted noun another word
+        (
+            "How many homes does the ban cover?",
+            "It would cover about 310,000 households.",
+            {"310,000"},
+        ),
         # counter-example: the counted noun left out, the action named ("50,000 sold")
         ("How many consoles were sold in May?", "With 50,000 sold in May, it led.", {"50,000"}),
         # counter-examples: a question that asks what is possible, and an estimate of what
@@ -74,7 +80,9 @@ def test_asked_kind(question: str, kind: str | None) -> None:
         ("How many people were hurt?", "Up to 50 people were hurt.", {"50"}),
         ("How many copies were sold?", "In May, 50,000 copies were sold.", {"50,000"}),
         # counter-example: the counted thing may be named by another of the question's words
-        ("How many meetings have Rangers lost?", "They lost seven Old Firm games.", set()),
+        ("How many meetings have Rangers drawn?", "They lost seven Old Firm games.", set()),
+        # ... or by the asked action just before the number
+        ("How many meetings have Rangers lost?", "They lost seven Old Firm games.", {"seven"}),
         (
             "How many Old Firm meetings have Rangers lost?",
             "They lost seven Old Firm games.",
