@@ -211,7 +211,7 @@ def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
     shown = " ".join(evidence)
     kind = asked_kind(question)
     if kind in FACT_KINDS:
-        stated = kind_facts(kind, said, question) | _opening_name(kind, said, question)
+        stated = kind_facts(kind, said, question) | _opening_name(kind, said)
         held = kind_facts(kind, shown, question)
         if stated & held:
             return True
@@ -224,15 +224,15 @@ def states_fact(text: str, question: str, evidence: Sequence[str]) -> bool:
     return len(added & (stems(shown) | numbers(shown))) >= NEW_WORDS
 
 
-def _opening_name(kind: str, said: str, question: str) -> set[str]:
+def _opening_name(kind: str, said: str) -> set[str]:
     """An answer's first word when a name is asked for: "Kenya [1]" names Kenya, though a
     sentence's first word is not otherwise counted as a name (every sentence opens with a
-    capital). It counts only where the evidence names it too, so "The council" or "He" never do."""
+    capital). The caller counts it only where the evidence names it too, so "The council" or
+    "He" never do (the evidence's names leave those out, and the question's own)."""
     opening = NAME.match(said)
     if kind != "name" or opening is None:
         return set()
-    word = opening.group().split()[0].strip("'’")
-    return set() if word in COMMON_CAPS or word.lower() in question.lower() else {word.lower()}
+    return {opening.group().split()[0].strip("'’").lower()}
 
 
 def invents_asked(question: str, raw: str, numbered: Numbered) -> bool:
@@ -247,7 +247,7 @@ def invents_asked(question: str, raw: str, numbered: Numbered) -> bool:
     held, lowered = numbers(haystack), haystack.lower()
     given = kind_facts(asked_kind(question), strip_citations(raw), question)
     return bool(given) and all(
-        (numbers(fact) - held) if numbers(fact) else fact not in lowered for fact in given
+        (stated - held) if (stated := numbers(fact)) else fact not in lowered for fact in given
     )
 
 

@@ -173,7 +173,7 @@ def names_something(word: str, before: str) -> bool:
     return word not in COMMON_CAPS and not re.search(r"[\"“‘:]\s*$", before)
 
 
-def counts_asked(question: str, after: str, before: str = "") -> bool:
+def counts_asked(question: str, after: str, before: str) -> bool:
     """Whether a number, between `before` and `after`, counts what "how many ..." asks: one of
     the next `COUNTED_WITHIN` words (or the `ACTION_BEFORE` words before it) shares a stem with
     what the question counts ("21 million online voters" for "how many people voted", not "three
