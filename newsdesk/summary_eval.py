@@ -23,6 +23,7 @@ from index.chunk import sentence_spans
 
 CITATION = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 WORD_SHARE = 2 / 3
+SPLITS = ("train", "dev", "test")
 
 
 class FactsFileError(ValueError):
@@ -41,7 +42,8 @@ R = TypeVar("R", "KeyFacts", "TopicFacts")
 
 
 def _records(path: Path, kind: str, make: Callable[[dict[str, Any]], R]) -> list[R]:
-    """One record per non-blank JSONL line, each with a dev/test `split` and non-empty `facts`."""
+    """One record per non-blank JSONL line, each with a train/dev/test `split` and non-empty
+    `facts` (train: the key facts salience is fitted on, `eval/summary_keyfacts_train.jsonl`)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
@@ -54,8 +56,10 @@ def _records(path: Path, kind: str, make: Callable[[dict[str, Any]], R]) -> list
             item = make(json.loads(line))
         except (ValueError, KeyError, TypeError) as exc:
             raise FactsFileError(f"{path}:{number}: not a {kind} record ({exc})") from exc
-        if item.split not in ("dev", "test") or not item.facts:
-            raise FactsFileError(f"{path}:{number}: split must be dev or test, facts non-empty")
+        if item.split not in SPLITS or not item.facts:
+            raise FactsFileError(
+                f"{path}:{number}: split must be train, dev or test, facts non-empty"
+            )
         items.append(item)
     return items
 

@@ -4,6 +4,11 @@ A question's answer sentence is a positive. Its negatives are what a near miss a
 out-of-corpus question look like to the reader: the other sentences of the same article (the
 near miss: the topic without the fact; a sentence that holds the answer string is left out), and
 the most word-similar sentences of two other articles of the same category (out of corpus).
+
+`people.jsonl` also holds real near misses: questions written about an article that ask for a
+fact it never states. Every sentence of that article is a negative for them (the most
+word-similar are kept), which is what a near miss looks like in use: the topic, all of it, and
+not the fact.
 """
 
 from __future__ import annotations
@@ -17,10 +22,15 @@ from pathlib import Path
 from eval.reader.corpus import Row, read_rows, sentences
 
 HERE = Path(__file__).parent
-SOURCES = {"model": HERE / "questions.jsonl", "template": HERE / "templates.jsonl"}
+SOURCES = {
+    "model": HERE / "questions.jsonl",
+    "template": HERE / "templates.jsonl",
+    "people": HERE / "people.jsonl",
+}
 SAME_ARTICLE = 4
 OTHER_ARTICLES = 1
-MODEL_REPEAT = 2  # model-written questions read like a person's: each is used twice
+REPEAT = {"model": 2, "people": 2}  # questions that read like a person's are used twice
+UNCAPPED = ("people",)  # `max_questions` caps the generated sources only
 
 
 @dataclass(frozen=True)
@@ -38,7 +48,7 @@ def load_questions(origin: str) -> list[dict[str, object]]:
     if not path.exists():
         return []
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    return [q for q in rows if "question" in q]
+    return [q for q in rows if "question" in q and q.get("split", "train") == "train"]
 
 
 def words(text: str) -> set[str]:
@@ -55,16 +65,17 @@ def build_pairs(
     by_category: dict[tuple[str, str], list[Row]] = {}
     for (file, _), row in rows.items():
         by_category.setdefault((file, row.category), []).append(row)
-    questions = [(q, o) for o in sources for q in load_questions(o)]
+    questions = [(q, o) for o in sources if o not in UNCAPPED for q in load_questions(o)]
     rng.shuffle(questions)
     if max_questions:
         questions = questions[:max_questions]
+    questions += [(q, o) for o in sources if o in UNCAPPED for q in load_questions(o)]
     train: list[Pair] = []
     val: list[Pair] = []
     for q, origin in questions:
         row = rows[str(q["file"]), int(q["row"])]  # type: ignore[call-overload]
         pairs = _pairs_for(q, origin, row, by_category[row.file, row.category], rng)
-        repeat = MODEL_REPEAT if origin == "model" and row.file == "train.csv" else 1
+        repeat = REPEAT.get(origin, 1) if row.file == "train.csv" else 1
         (train if row.file == "train.csv" else val).extend(pairs * repeat)
     return train, val
 
@@ -72,13 +83,17 @@ def build_pairs(
 def _pairs_for(
     q: dict[str, object], origin: str, row: Row, same_category: list[Row], rng: random.Random
 ) -> list[Pair]:
-    question, answer = str(q["question"]), str(q["answer"]).casefold()
-    span: list[int] = q["span"]  # type: ignore[assignment]
-    gold = row.body[span[0] : span[1]]
+    question = str(q["question"])
     qid = str(q["id"]) + ":" + origin
     asked = words(question)
-    pairs = [Pair(qid, question, row.title, gold, 1, origin)]
-    others = [s for s in sentences(row.body) if s != gold and answer not in s.casefold()]
+    if q.get("near_miss"):  # the article has the topic and not the fact: no positive
+        pairs, others = [], sentences(row.body)
+    else:
+        answer = str(q["answer"]).casefold()
+        span: list[int] = q["span"]  # type: ignore[assignment]
+        gold = row.body[span[0] : span[1]]
+        pairs = [Pair(qid, question, row.title, gold, 1, origin)]
+        others = [s for s in sentences(row.body) if s != gold and answer not in s.casefold()]
     others.sort(key=lambda s: -len(asked & words(s)))
     pairs += [Pair(qid, question, row.title, s, 0, origin) for s in others[:SAME_ARTICLE]]
     pool = [r for r in rng.sample(same_category, min(20, len(same_category))) if r != row]
