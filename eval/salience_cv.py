@@ -55,7 +55,8 @@ def features(sentences: list[str], vectors: dict[str, np.ndarray] | None) -> np.
     if vectors is None:
         return base
     v = np.array([vectors[s] for s in sentences])
-    mean = v.mean(axis=0) / max(float(np.linalg.norm(v.mean(axis=0))), 1e-12)
+    mean = v.mean(axis=0)
+    mean /= max(float(np.linalg.norm(mean)), 1e-12)
     return np.hstack([base, (v @ mean)[:, None], (v @ v[0])[:, None], v])
 
 
@@ -84,6 +85,7 @@ def main() -> int:
         for k in load_facts(REPO / "eval/summary_keyfacts.jsonl")
         if k.split == "dev"
     ]
+    # keyed by the text object: two rows of train.csv share a body but not their key facts
     sentences = {id(t): [s for s in article_sentences(t) if s] for _, t in train + dev}
     embedder = MiniLmEmbedder(threads=2)
     every = sorted({s for ss in sentences.values() for s in ss})
