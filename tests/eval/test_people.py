@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from eval.check_bbc import copied
+from eval.people import people_questions
 from eval.reader.corpus import eval_rows, read_rows
 from eval.reader.dataset import Pair, _pairs_for
 from newsdesk.summary_eval import load_facts
@@ -37,9 +38,11 @@ def test_answers_sit_in_their_sentence_and_no_question_copies_its_article() -> N
 def test_the_held_out_quarter_is_people_dev_and_no_article_is_on_both_sides() -> None:
     held = [json.loads(line) for line in (ROOT / "eval/people_dev.jsonl").open(encoding="utf-8")]
     dev = [q for q in PEOPLE if q["split"] == "dev"]
-    assert [q["question"] for q in held] == [q["question"] for q in dev]
-    train_rows = {q["row"] for q in PEOPLE if q["split"] == "train"}
-    assert not train_rows & {q["row"] for q in dev}
+    assert held == people_questions("dev")
+    train = people_questions("train")
+    assert len(train) == sum(q["split"] == "train" for q in PEOPLE)
+    assert not {q["row"] for q in PEOPLE if q["split"] == "train"} & {q["row"] for q in dev}
+    assert not {q["question"] for q in train} & {q["question"] for q in held}
     assert sum(not q["answerable"] for q in held) == sum(bool(q.get("near_miss")) for q in dev)
 
 
