@@ -81,6 +81,8 @@ class CrossEncoder:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.enable_cpu_mem_arena = False
+        # no busy-waiting between calls: idle ONNX threads would spin against llama.cpp's
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = ort.InferenceSession(
             str(model), options, providers=["CPUExecutionProvider"]
         )
