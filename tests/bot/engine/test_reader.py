@@ -18,12 +18,8 @@ from bot.engine.reader import OnnxReader, packaged_reader_path
 from index.errors import NewsdeskError
 from index.models import Article
 from newsdesk.app import App
+from tests.bot.engine.tram import CAPACITY, COST, START, TITLE
 from tests.support import ScriptedModel
-
-TITLE = "Eastgate tram line opens"
-COST = "The line cost £182 million to build and took three years."
-CAPACITY = "Each tram can carry up to 210 passengers."
-START = "Construction began in 2021 along the old railway."
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """The packaged relevance cross-encoder, for real: its hashes, and what it ranks first.
 
-The sentences are our own writing (a tram line that never existed).
+The sentences are our own writing (`tests.bot.engine.tram`).
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ import pytest
 from bot.engine import relevance as relevance_module
 from bot.engine.relevance import MsMarcoRelevance
 from index.errors import NewsdeskError
+from tests.bot.engine.tram import CAPACITY, COST, START
 
-COST = "The line cost £182 million to build and took three years."
-CAPACITY = "Each tram can carry up to 210 passengers."
-START = "Construction began in 2021 along the old railway."
 OTHER = "The council also approved a new cycle lane on Mill Street."
 
 
