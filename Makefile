@@ -47,9 +47,9 @@ eval-dev: setup ## the same on both dev splits, the ones to tune on
 	NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk eval eval/dev.jsonl --plot bench/results/eval-dev.png
 	NEWSDESK_DATA_DIR=$(EVAL_DATA) $(BIN)/newsdesk eval eval/dev2.jsonl --plot bench/results/eval-dev2.png
 
-fit-evidence: setup ## re-fit the evidence ranker and answerability model (dev, dev2, people's training questions)
+fit-evidence: setup ## re-fit the evidence ranker and answerability model (dev, dev2, the training splits of people's and out-of-corpus questions)
 	$(EVAL_INDEX)
-	$(BIN)/python eval/fit_evidence.py --questions eval/dev.jsonl eval/dev2.jsonl --people-train --data-dir $(EVAL_DATA)
+	$(BIN)/python eval/fit_evidence.py --questions eval/dev.jsonl eval/dev2.jsonl --people-train --ooc-train --data-dir $(EVAL_DATA)
 
 fit-salience: setup ## re-fit the summaries' sentence-salience model on the dev key facts
 	$(BIN)/python eval/fit_salience.py

@@ -1,11 +1,13 @@
 """Fit the evidence ranker and the answerability model on the DEV splits; write their weights.
 
     .venv/bin/python eval/fit_evidence.py [--questions eval/dev.jsonl eval/dev2.jsonl]
-        [--people-train] [--data-dir data/eval-train] [--out bot/engine/evidence.json]
+        [--people-train] [--ooc-train] [--data-dir data/eval-train] [--out bot/engine/evidence.json]
 
 Both question sets' dev halves by default (`eval/README.md`: 92 + 55 questions); `--people-train`
 adds the 882 people's questions of `eval/reader/people.jsonl`'s training split (`eval/people.py`),
-so the models are fitted at scale and `eval/people_dev.jsonl` stays held out from them.
+so the models are fitted at scale and `eval/people_dev.jsonl` stays held out from them;
+`--ooc-train` adds the 325 training questions of `eval/ooc/questions.jsonl` (out of corpus; its
+held-out quarter is `eval/ooc_dev.jsonl`).
 The index must hold the articles the questions are about (`make eval` builds it: BBC train.csv +
 ../shared/samples). For every question the real retriever and embedder produce the candidate
 sentences and their features (`bot.engine.evidence`); then
@@ -47,9 +49,12 @@ from bot.engine.evidence import (  # noqa: E402
     Weights,
 )
 from bot.engine.grounding import MAX_QUOTED, quoted  # noqa: E402
+from bot.engine.relevance import MsMarcoRelevance  # noqa: E402
+from eval.ooc import ooc_questions  # noqa: E402
 from eval.people import people_questions  # noqa: E402
 from index.models import Retrieved  # noqa: E402
-from newsdesk.app import App  # noqa: E402
+from index.retrieve import Search  # noqa: E402
+from newsdesk.app import App, answer_search  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
 
 MAX_FALSE_REFUSALS = 0.04
@@ -91,16 +96,23 @@ def fit_logistic(x: Array, y: Array, l2: float = 0.01, steps: int = 3000) -> Arr
 
 
 def retrieved_candidates(
-    app: App, evidence: Evidence, question: str
+    search: Search, evidence: Evidence, question: str
 ) -> tuple[list[Retrieved], list[Candidate]]:
-    """The retriever's hits for `question` and their sentences ranked by `evidence`, numbered
-    and titled as the answering path does it (`number_sources`)."""
-    hits = app.retriever.search(question)
+    """The hits for `question` and their sentences ranked by `evidence`, numbered and titled as
+    the answering path does it (`number_sources`); `search` is the answering path's
+    (`reading_search`)."""
+    hits = search.search(question)
     if not hits:
         return hits, []
     numbered = number_sources(hits, [])
     titles = {source.n: source.title for source in numbered.sources}
     return hits, evidence.candidates(question, numbered.passages, titles)
+
+
+def reading_search(app: App, relevance: MsMarcoRelevance | None = None) -> Search:
+    """The search the answering path reads from, as `newsdesk.app.build_desk` composes it."""
+    relevance = relevance or MsMarcoRelevance(threads=app.settings.embed_threads)
+    return answer_search(app.settings, app.retriever, relevance)
 
 
 def has_answer(expected: list[str], text: str) -> bool:
@@ -121,6 +133,11 @@ def main() -> int:
         action="store_true",
         help="also fit on the training split of eval/reader/people.jsonl (882 questions)",
     )
+    parser.add_argument(
+        "--ooc-train",
+        action="store_true",
+        help="also fit on the training split of eval/ooc/questions.jsonl (325 questions)",
+    )
     parser.add_argument("--data-dir", type=Path, default=REPO / "data" / "eval-train")
     parser.add_argument("--out", type=Path, default=REPO / "bot" / "engine" / "evidence.json")
     args = parser.parse_args()
@@ -130,6 +147,8 @@ def main() -> int:
     questions = [json.loads(line) for line in lines if line]
     if args.people_train:
         questions += people_questions("train")
+    if args.ooc_train:
+        questions += ooc_questions("train")
     app = App(Settings(data_dir=args.data_dir))
     rows = candidate_rows(app, questions)
     groups = [(x, y) for q, _, _, x, y in rows if q["answerable"] and len(y)]
@@ -150,7 +169,8 @@ def main() -> int:
     threshold = pick_threshold(probs, fy, questions, rows)
     margin = pick_quote_margin(quotable, sum(q["answerable"] for q in questions))
     fitted = (ranker, answerable, threshold, margin)
-    fitted_on = " + ".join([p.name for p in args.questions] + ["people train"] * args.people_train)
+    extra = ["people train"] * args.people_train + ["ooc train"] * args.ooc_train
+    fitted_on = " + ".join([p.name for p in args.questions] + extra)
     write_weights(args.out, fitted_on, fitted, app.embedder.name)
     return 0
 
@@ -162,10 +182,12 @@ def candidate_rows(app: App, questions: list[dict], progress: int = 0) -> list[R
     """(question, hits, candidates, sentence features, answer labels) per question; the
     candidates are in retrieval order (a neutral scorer), so any ranker can be fitted on them."""
     neutral = Weights((1.0,) + (0.0,) * (len(SENTENCE_FEATURES) - 1), (0.0,) * 7, 0.5, 0.0)
-    scorer = Evidence(app.embedder.embed, neutral)
+    relevance = MsMarcoRelevance(threads=app.settings.embed_threads)
+    scorer = Evidence(app.embedder.embed, neutral, relevance)
+    search = reading_search(app, relevance)
     rows = []
     for i, q in enumerate(questions, start=1):
-        hits, found = retrieved_candidates(app, scorer, str(q["question"]))
+        hits, found = retrieved_candidates(search, scorer, str(q["question"]))
         x = np.array([c.features for c in found], dtype=np.float64).reshape(
             -1, len(SENTENCE_FEATURES)
         )

@@ -34,7 +34,12 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "eval"))
 
-from fit_evidence import fit_ranker, has_answer, retrieved_candidates  # noqa: E402
+from fit_evidence import (  # noqa: E402
+    fit_ranker,
+    has_answer,
+    reading_search,
+    retrieved_candidates,
+)
 
 from bot.engine.evidence import Evidence, Weights  # noqa: E402
 from bot.engine.model import small_model_path  # noqa: E402
@@ -112,6 +117,7 @@ def main() -> int:
         parser.error("probe on the dev split only")
     app = App(Settings(data_dir=args.data_dir))
     evidence = Evidence(app.embedder.embed, Weights.load())
+    search = reading_search(app)
     scorer = ModelScorer(app.settings.model_path or small_model_path())
     xs, ys, ranks, picks, qls = [], [], [], [], []
     pick_s = ql_s = 0.0
@@ -119,7 +125,7 @@ def main() -> int:
         q = json.loads(line)
         if not q["answerable"]:
             continue
-        cands = retrieved_candidates(app, evidence, q["question"])[1][: args.top]
+        cands = retrieved_candidates(search, evidence, q["question"])[1][: args.top]
         y = np.array([has_answer(q["expected"], c.text) for c in cands], dtype=np.float64)
         if not y.any():
             continue

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from index.dates import Window, published_day
 from index.errors import IndexDamagedError
@@ -47,6 +47,22 @@ class RetrievalConfig:
     newest_margin: float = 0.08
     """For "latest": articles within this similarity of the best one are ordered newest first
     (fitted on the date questions' dev split, eval/dates/)."""
+
+
+class Search(Protocol):
+    """What the answering path needs of a retriever: `Retriever`, or one that reorders its hits
+    (`bot.engine.rerank.Reranked`)."""
+
+    config: RetrievalConfig
+
+    def search(
+        self,
+        query: str,
+        k: int | None = None,
+        *,
+        threshold: bool = True,
+        window: Window | None = None,
+    ) -> list[Retrieved]: ...
 
 
 class Retriever:

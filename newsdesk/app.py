@@ -19,7 +19,7 @@ from index.dates import today
 from index.embed import Embedder, build_embedder
 from index.indexer import Index, WriteLock
 from index.memory import limit_malloc_arenas
-from index.retrieve import RetrievalConfig, Retriever
+from index.retrieve import RetrievalConfig, Retriever, Search
 from index.storage.catalog import Catalog
 from index.storage.catalog_sqlite import SqliteCatalog
 from index.storage.store import ChunkStore
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from bot.announce import Announcer
     from bot.desk import Desk
     from bot.engine.model import ChatModel
+    from bot.engine.relevance import MsMarcoRelevance
     from bot.transports.discord.client import Connection
     from bot.transports.discord.rules import BotConfig
 
@@ -174,13 +175,14 @@ def build_desk(
     weights = Weights.load().for_embedder(index.embedder.name)
     relevance = MsMarcoRelevance(threads=settings.embed_threads)  # loaded at the first question
     evidence = Evidence(index.embedder.embed, weights, relevance)
-    dates = Dates(retriever, asking_day(settings))
+    reading = answer_search(settings, retriever, relevance)
+    dates = Dates(reading, asking_day(settings))
     summaries = Summariser(
         index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
     )
     digests = Digester(index.catalog, retriever, summaries)
     answers = AnswerService(
-        retriever,
+        reading,
         model,
         evidence,
         max_tokens=settings.max_tokens,
@@ -190,6 +192,16 @@ def build_desk(
         veto_below=settings.reader_veto,
     )
     return Desk(index, answers, digests, Worker(settings.queue_size), lambda: model().name)
+
+
+def answer_search(settings: Settings, retriever: Retriever, relevance: MsMarcoRelevance) -> Search:
+    """The search answers read from: the retriever's best `rerank_pool` passages reordered by the
+    cross-encoder (`bot.engine.rerank`), or the retriever itself when the pool is 0."""
+    from bot.engine.rerank import Reranked
+
+    if settings.rerank_pool <= 0:
+        return retriever
+    return Reranked(retriever, relevance.score_passages, settings.rerank_pool)
 
 
 def asking_day(settings: Settings) -> Callable[[], date]:

@@ -94,6 +94,13 @@ class Settings(BaseSettings):
 
     # --- retrieval ---------------------------------------------------------------------------
     top_k: int = Field(3, ge=1, le=20, description="Passages given to the model per answer.")
+    rerank_pool: int = Field(
+        8,
+        ge=0,
+        le=50,
+        description="Passages the cross-encoder reorders before an answer reads its best top_k "
+        "(0 = the retriever's order).",
+    )
     per_article_chunks: int = Field(
         2, ge=1, le=10, description="At most this many chunks of one article per answer."
     )

@@ -49,7 +49,7 @@ from bot.types import Answer, Source, Summary, Turn
 from index.dates import Window
 from index.errors import ArticleNotFoundError
 from index.models import Retrieved
-from index.retrieve import Retriever
+from index.retrieve import Search
 from prompts import render
 
 # Answers are one or two sentences: a blank line means the model has started to ramble or loop.
@@ -64,7 +64,7 @@ Digest = Callable[[str, TextCallback | None, Window | None], Summary]
 class AnswerService:
     def __init__(
         self,
-        retriever: Retriever,
+        retriever: Search,
         model: Callable[[], ChatModel],
         evidence: Evidence,
         *,

@@ -17,7 +17,7 @@ from bot.engine.when import Asked, read_question
 from bot.types import Answer, Source
 from index.dates import Window, format_day, published_day, today
 from index.models import Retrieved
-from index.retrieve import Retriever
+from index.retrieve import Search
 
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 ON_TOPIC_POOL = 10
@@ -39,7 +39,7 @@ class Dates:
 
     def __init__(
         self,
-        retriever: Retriever,
+        retriever: Search,
         today: Callable[[], date] = today,
         margin: float | None = None,
     ) -> None:

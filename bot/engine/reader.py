@@ -75,7 +75,6 @@ class CrossEncoder:
 
     def __init__(self, model: Path, tokenizer: Path, max_tokens: int, threads: int) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
@@ -86,14 +85,18 @@ class CrossEncoder:
         self._session = ort.InferenceSession(
             str(model), options, providers=["CPUExecutionProvider"]
         )
-        self._tokenizer: Any = Tokenizer.from_file(str(tokenizer))
-        self._tokenizer.enable_truncation(max_length=max_tokens, strategy="only_second")
-        self._tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self._tokenizer_file = tokenizer
+        self._max_tokens = max_tokens
+        self._tokenizers: dict[int, Any] = {}
 
-    def logits(self, question: str, texts: Sequence[str]) -> NDArray[np.float64]:
+    def logits(
+        self, question: str, texts: Sequence[str], max_tokens: int | None = None
+    ) -> NDArray[np.float64]:
+        """One logit per text; each pair is cut to `max_tokens` (default: the encoder's)."""
         if not texts:
             return np.zeros(0)
-        encodings = self._tokenizer.encode_batch([(question, text) for text in texts])
+        tokenizer = self._tokenizer(max_tokens or self._max_tokens)
+        encodings = tokenizer.encode_batch([(question, text) for text in texts])
         feed = {
             "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
             "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
@@ -101,3 +104,14 @@ class CrossEncoder:
         }
         (out,) = self._session.run(None, feed)
         return np.asarray(out, dtype=np.float64).reshape(-1)
+
+    def _tokenizer(self, max_tokens: int) -> Any:
+        """A tokenizer truncating the text (never the question) to `max_tokens`, one per length."""
+        if max_tokens not in self._tokenizers:
+            from tokenizers import Tokenizer
+
+            tokenizer = Tokenizer.from_file(str(self._tokenizer_file))
+            tokenizer.enable_truncation(max_length=max_tokens, strategy="only_second")
+            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            self._tokenizers[max_tokens] = tokenizer
+        return self._tokenizers[max_tokens]

@@ -27,6 +27,7 @@ FOLDER = ("models", "data", "reranker_en")
 MODEL_SHA256 = "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1"
 TOKENIZER_SHA256 = "cb374d6bc042c22455946f4e09a89d29882a199fdaf8fb25be00dc8b8857a448"
 MAX_TOKENS = 128  # a question and one sentence
+PASSAGE_TOKENS = 256  # a question, an article's title and one retrieved passage (~200 tokens)
 
 
 class Relevance(Protocol):
@@ -44,6 +45,10 @@ class MsMarcoRelevance:
 
     def score(self, question: str, sentences: Sequence[str]) -> list[float]:
         return [float(v) for v in self._load().logits(question, sentences)]
+
+    def score_passages(self, question: str, passages: Sequence[str]) -> list[float]:
+        """The same model over whole passages (`bot.engine.rerank`), cut at `PASSAGE_TOKENS`."""
+        return [float(v) for v in self._load().logits(question, passages, PASSAGE_TOKENS)]
 
     def _load(self) -> CrossEncoder:
         if self._encoder is None:

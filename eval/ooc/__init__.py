@@ -1,4 +1,4 @@
-"""Out-of-corpus questions at scale (`questions.jsonl`), in the evaluation format of `eval/dev.jsonl`.
+"""Out-of-corpus questions at scale (`questions.jsonl`) in the evaluation format of `dev.jsonl`.
 
 433 questions about topics no `train.csv` article covers, written from `brief.txt` by AI writing
 assistants working for us, four domains of about 110 each, without looking at the existing

@@ -1,6 +1,7 @@
 """Check the generated out-of-corpus questions against BBC train.csv; exit 1 on any problem.
 
-    .venv/bin/python eval/ooc/check.py [eval/ooc/questions.jsonl] [--corpus ../shared/corpus/bbc/train.csv]
+    .venv/bin/python eval/ooc/check.py [eval/ooc/questions.jsonl] \
+        [--corpus ../shared/corpus/bbc/train.csv]
 
 Every question carries `probes`: case-insensitive regular expressions for the topic it asks about
 (the person, company, event or thing). A question is out of corpus only if no probe matches any
@@ -65,9 +66,7 @@ def read_corpus(path: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("path", nargs="?", type=Path, default=REPO / "eval/ooc/questions.jsonl")
-    parser.add_argument(
-        "--corpus", type=Path, default=REPO.parent / "shared/corpus/bbc/train.csv"
-    )
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared/corpus/bbc/train.csv")
     args = parser.parse_args()
     texts = read_corpus(args.corpus)
     questions = [json.loads(line) for line in args.path.read_text().splitlines() if line.strip()]

@@ -35,3 +35,16 @@ def test_an_indexing_process_gives_up_cpu_priority_and_uses_its_own_threads(
     )
     parent = os.getpriority(os.PRIO_PROCESS, 0)  # os.nice is stubbed in this process
     assert done.stdout.split() == [str(max(parent, 3)), "0", "1"]
+
+
+def test_answers_read_the_reranked_pool_unless_it_is_turned_off(tmp_path: Path) -> None:
+    from bot.engine.relevance import MsMarcoRelevance
+    from bot.engine.rerank import Reranked
+    from newsdesk.app import App, answer_search
+    from newsdesk.settings import Settings
+
+    relevance = MsMarcoRelevance()  # nothing is loaded until it scores
+    reranked = App(Settings(data_dir=tmp_path, embedder="hashing", rerank_pool=8))
+    assert isinstance(answer_search(reranked.settings, reranked.retriever, relevance), Reranked)
+    plain = App(Settings(data_dir=tmp_path, embedder="hashing", rerank_pool=0))
+    assert answer_search(plain.settings, plain.retriever, relevance) is plain.retriever
