@@ -5,8 +5,9 @@ parts wrapped in timing proxies (retriever, evidence ranker, model, and `questio
 `number_sources` / `verify` in
 `bot.engine.answer`), so the stages add up to the whole answer: retrieval, numbering sources, prompt
 rendering (+ glue), generation, checks. Then a separate `llama_cpp.Llama` built with the same
-settings answers the captured messages with a plain `create_chat_completion` (goal: whole answer
-<= 1.10 x bare). Run from the repository root:
+settings makes the same model calls with a plain `create_chat_completion` (every call of the
+answer, in order: the answer, and the "Not stated" check where the answerability model is unsure;
+goal: whole answer <= 1.10 x bare). Run from the repository root:
 
     .venv/bin/python bench/answer_bench.py [--questions eval/questions.jsonl] [--limit N]
                                            [--data-dir DIR]
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -41,10 +43,10 @@ from benchlib import (
 import bot.engine.answer
 from bot.engine.answer import AnswerService
 from bot.engine.evidence import Evidence, Weights
-from bot.engine.model import small_model_path
 from bot.engine.reader import OnnxReader
+from bot.engine.relevance import MsMarcoRelevance
 from index.ingest.load import expand_sources, load_source
-from newsdesk.app import App
+from newsdesk.app import App, answer_search, model_file
 from newsdesk.evaluate import percentile
 from newsdesk.settings import Settings
 
@@ -88,23 +90,31 @@ class Run:
     loadavg_1m: float
 
 
+@dataclass(frozen=True)
+class Call:
+    """One `complete` call of an answer: its messages, options and reply."""
+
+    messages: list[dict[str, str]]
+    options: dict[str, Any]
+    reply: str
+
+
 class CapturingModel:
-    """Passes through to the real model and keeps the last messages, options and reply."""
+    """Passes through to the real model and keeps every call of the current answer, in order:
+    the answer itself, then the "Not stated" check when the answerability model is unsure."""
 
     def __init__(self, model: Any) -> None:
         self._model = model
-        self.messages: list[dict[str, str]] | None = None
-        self.options: dict[str, Any] = {}
-        self.reply: str | None = None
+        self.calls: list[Call] = []
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
 
     def complete(self, messages: Sequence[dict[str, str]], **kwargs: Any) -> str:
-        self.messages = list(messages)
-        self.options = {k: v for k, v in kwargs.items() if k != "on_text"}
-        self.reply = self._model.complete(messages, **kwargs)
-        return self.reply
+        reply = self._model.complete(messages, **kwargs)
+        options = {k: v for k, v in kwargs.items() if k != "on_text"}
+        self.calls.append(Call(list(messages), options, reply))
+        return reply
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -145,13 +155,14 @@ def build_index(app: App) -> dict[str, Any]:
 
 
 def bare_llama(settings: Settings) -> Any:
-    """A second llama.cpp instance built exactly as `LlamaCppModel` builds its own."""
+    """A second llama.cpp instance built exactly as `LlamaCppModel` builds the app's own: the
+    same GGUF (`model_file`), context and threads."""
     from llama_cpp import Llama
 
     return Llama(
-        model_path=str(settings.model_path or small_model_path()),
+        model_path=str(model_file(settings)),
         n_ctx=settings.n_ctx,
-        n_threads=settings.n_threads or None,
+        n_threads=settings.n_threads or os.cpu_count(),
         seed=settings.seed,
         verbose=False,
     )
@@ -182,10 +193,14 @@ class Bench:
         self.settings = s
         self.profile = Profile()
         self.model = CapturingModel(app.model)
-        retriever: Any = TimedProxy(app.retriever, self.profile, {"search": "retrieval"})
+        relevance = MsMarcoRelevance(threads=s.embed_threads)
+        search = answer_search(s, app.retriever, relevance)  # reranked unless the pool is 0
+        retriever: Any = TimedProxy(search, self.profile, {"search": "retrieval"})
         model: Any = TimedProxy(self.model, self.profile, {"complete": "generation"})
         evidence: Any = TimedProxy(
-            Evidence(app.embedder.embed, Weights.load()), self.profile, {"candidates": "evidence"}
+            Evidence(app.embedder.embed, Weights.load(), relevance),
+            self.profile,
+            {"candidates": "evidence"},
         )
         reader: Any = TimedProxy(OnnxReader(), self.profile, {"score": "reader"})
         self.service = AnswerService(
@@ -201,43 +216,47 @@ class Bench:
 
     def answer(self, question: str) -> tuple[dict[str, float], float]:
         self.profile.reset()
-        self.model.messages = self.model.reply = None
+        self.model.calls = []
         started = time.perf_counter()
         with self.profile.stage("prompt rendering"):  # the root: its own time is the glue
             self.service.answer(question)
         return dict(self.profile.seconds), time.perf_counter() - started
 
-    def options(self) -> dict[str, Any]:
+    def options(self, call: Call) -> dict[str, Any]:
         """The service's own `complete` options (max_tokens, stop, ...) plus the model settings."""
-        s, captured = self.settings, dict(self.model.options)
+        s, captured = self.settings, dict(call.options)
         stop = list(captured.pop("stop", ())) or None
         return {**captured, "stop": stop, "temperature": s.temperature, "seed": s.seed}
 
-    def bare_call(self, messages: list[dict[str, str]]) -> tuple[float, str, dict[str, int]]:
+    def bare_call(self, calls: list[Call]) -> tuple[float, str, dict[str, int]]:
+        """Every call of the answer made bare, in order: the seconds, the first reply (the
+        answer's) and its token usage."""
         started = time.perf_counter()
-        out = self.bare.create_chat_completion(messages=messages, **self.options())
+        outs = [self.bare.create_chat_completion(c.messages, **self.options(c)) for c in calls]
         seconds = time.perf_counter() - started
-        return seconds, out["choices"][0]["message"]["content"] or "", out["usage"]
+        return seconds, outs[0]["choices"][0]["message"]["content"] or "", outs[0]["usage"]
 
-    def bare_stream_call(self, messages: list[dict[str, str]]) -> float:
-        """The same call streamed, as `LlamaCppModel.complete` makes it, deltas discarded."""
+    def bare_stream_call(self, calls: list[Call]) -> float:
+        """The same calls streamed, as `LlamaCppModel.complete` makes them, deltas discarded."""
         started = time.perf_counter()
-        for _ in self.bare_stream.create_chat_completion(
-            messages=messages, stream=True, **self.options()
-        ):
-            pass
+        for call in calls:
+            for _ in self.bare_stream.create_chat_completion(
+                call.messages, stream=True, **self.options(call)
+            ):
+                pass
         return time.perf_counter() - started
 
 
 def run_question(bench: Bench, question: dict[str, Any], stream_first: bool) -> Run:
     """The real answer first (it makes the messages), then both bare calls, order alternating."""
     stages, whole = bench.answer(question["question"])
-    messages, reply = bench.model.messages, bench.model.reply
-    if messages is None or reply is None:  # retrieval found nothing: the model is never asked
+    calls = bench.model.calls
+    if not calls:  # retrieval found nothing, or a near miss: the model is never asked
         return Run(question["id"], stages, whole, None, None, None, None, None, None, load_avg()[0])
-    stream_s = bench.bare_stream_call(messages) if stream_first else 0.0
-    bare_s, bare_text, usage = bench.bare_call(messages)
-    stream_s = stream_s or bench.bare_stream_call(messages)
+    stream_s = bench.bare_stream_call(calls) if stream_first else 0.0
+    bare_s, bare_text, usage = bench.bare_call(calls)
+    stream_s = stream_s or bench.bare_stream_call(calls)
+    reply = calls[0].reply
     return Run(
         qid=question["id"],
         stages=stages,

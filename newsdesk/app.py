@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from functools import cache, cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from index.dates import today
@@ -131,7 +132,7 @@ def build_catalog(settings: Settings) -> tuple[Catalog, WriteLock | None]:
 
 def build_model(settings: Settings) -> ChatModel:
     """An OpenAI-compatible server when one is configured, else the GGUF in process."""
-    from bot.engine.model import LlamaCppModel, packaged_model_path
+    from bot.engine.model import LlamaCppModel
 
     if settings.llama_server_url:
         from bot.engine.server_model import ServerConfig, ServerModel
@@ -147,7 +148,7 @@ def build_model(settings: Settings) -> ChatModel:
                 retries=settings.llama_server_retries,
             )
         )
-    path = settings.model_path or packaged_model_path(settings.model, settings.model_cache_dir)
+    path = model_file(settings)
     log.info("loading model path=%s n_ctx=%d", path, settings.n_ctx)
     return LlamaCppModel(
         path,
@@ -156,6 +157,13 @@ def build_model(settings: Settings) -> ChatModel:
         temperature=settings.temperature,
         seed=settings.seed,
     )
+
+
+def model_file(settings: Settings) -> Path:
+    """The GGUF the in-process model loads: `NEWSDESK_MODEL_PATH`, else the packaged model."""
+    from bot.engine.model import packaged_model_path
+
+    return settings.model_path or packaged_model_path(settings.model, settings.model_cache_dir)
 
 
 def build_desk(
