@@ -1,8 +1,9 @@
 """The passages an answer reads, chosen by a cross-encoder from a wider pool the retriever finds.
 
 The hybrid retriever (dense + lexical, fused by rank) is good at finding the article and weaker
-at ordering its passages: for 28 of people_dev's 196 answerable questions the passage that
-answers was among its best eight but not its best three (round 14, docs/measurements.md). The
+at ordering its passages: for 18 of people_dev's 196 answerable questions the passage that
+answers was among its best eight but not its best three, and reading the cross-encoder's best
+three of those eight brings 14 of them in (168 → 182; round 14, docs/measurements.md). The
 MS MARCO cross-encoder (`bot.engine.relevance`) reads the question with each of the pool's
 passages, after its article's title, and the best `top_k` by its logit are kept, in that order.
 
