@@ -9,9 +9,9 @@ words; and how well an MS MARCO cross-encoder (`bot.engine.relevance`), trained 
 people's questions, judges it to answer the question. A conditional-logit ranker scores them,
 and a logistic model over the best candidates' features and the retrieval scores gives the
 probability that the passages answer the question at all. Both are fitted by
-`eval/fit_evidence.py` (on dev, dev2 and the training split of people's questions), as is the
-margin that decides how many of the best sentences a quoted answer gives; their weights are data
-(`evidence.json`), not code.
+`eval/fit_evidence.py` (on dev, dev2 and the training splits of people's and out-of-corpus
+questions), as is the margin that decides how many of the best sentences a quoted answer gives;
+their weights are data (`evidence.json`), not code.
 """
 
 from __future__ import annotations
