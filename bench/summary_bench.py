@@ -46,7 +46,7 @@ from bot.engine.summarise import Summariser, extractive_summary, lead
 from index.ingest.load import load_source
 from index.models import Article
 from index.storage.catalog_sqlite import SqliteCatalog
-from newsdesk.app import App
+from newsdesk.app import App, build_summariser
 from newsdesk.settings import Settings
 from newsdesk.summary_eval import (
     compression,
@@ -92,13 +92,10 @@ def main(argv: list[str] | None = None) -> int:
     app = App(settings)
     with tempfile.TemporaryDirectory() as cache_dir:
         cache = SqliteCatalog(Path(cache_dir) / "cache.sqlite3")  # a fresh summary cache
-        summariser = Summariser(
-            cache, lambda: app.model, max_tokens=settings.max_tokens, mode=args.mode
-        )
+        summariser = build_summariser(settings, cache, lambda: app.model, args.mode)
         singles = run_articles(args, summariser, cache)
-        shipped = Summariser(  # digests as shipped: the default summaries
-            cache, lambda: app.model, max_tokens=settings.max_tokens, mode=settings.summary_mode
-        )
+        # digests as shipped: the default summaries
+        shipped = build_summariser(settings, cache, lambda: app.model)
         digests = None if args.no_digests else run_digests(args, app, shipped)
     report(args, singles, digests, app.model.name if args.mode != "extractive" else "none")
     return 0
@@ -131,7 +128,7 @@ def run_articles(
         outputs = {
             "lead-3": lead(article.text),
             "lead": extractive_summary(article.text),
-            "extractive": summariser.extractive(article.text),
+            "extractive": summariser.extractive(article.text, article.title),
             "bullets": bullets,
         }
         for name, text in outputs.items():

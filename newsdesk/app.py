@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from bot.desk import Desk
     from bot.engine.model import ChatModel
     from bot.engine.relevance import MsMarcoRelevance
+    from bot.engine.summarise import Summariser, SummaryMode
     from bot.transports.discord.client import Connection
     from bot.transports.discord.rules import BotConfig
 
@@ -177,7 +178,6 @@ def build_desk(
     from bot.engine.evidence import Evidence, Weights
     from bot.engine.reader import OnnxReader
     from bot.engine.relevance import MsMarcoRelevance
-    from bot.engine.summarise import Summariser
     from bot.worker import Worker
 
     weights = Weights.load().for_embedder(index.embedder.name)
@@ -185,9 +185,7 @@ def build_desk(
     evidence = Evidence(index.embedder.embed, weights, relevance)
     reading = answer_search(settings, retriever, relevance)
     dates = Dates(reading, asking_day(settings))
-    summaries = Summariser(
-        index.catalog, model, max_tokens=settings.max_tokens, mode=settings.summary_mode
-    )
+    summaries = build_summariser(settings, index.catalog, model)
     digests = Digester(index.catalog, retriever, summaries)
     answers = AnswerService(
         reading,
@@ -200,6 +198,21 @@ def build_desk(
         veto_below=settings.reader_veto,
     )
     return Desk(index, answers, digests, Worker(settings.queue_size), lambda: model().name)
+
+
+def build_summariser(
+    settings: Settings,
+    catalog: Catalog,
+    model: Callable[[], ChatModel],
+    mode: SummaryMode | None = None,
+) -> Summariser:
+    """Article summaries (`NEWSDESK_SUMMARY_MODE` unless `mode`), their sentences chosen in the
+    salience model's order (`bot.engine.salience`)."""
+    from bot.engine.summarise import Summariser
+
+    return Summariser(
+        catalog, model, max_tokens=settings.max_tokens, mode=mode or settings.summary_mode
+    )
 
 
 def answer_search(settings: Settings, retriever: Retriever, relevance: MsMarcoRelevance) -> Search:

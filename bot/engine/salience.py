@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Protocol
 
 import numpy as np
 
@@ -38,6 +39,14 @@ FEATURES = ("lead", "position", "number", "quotation", "centrality")
 DAMPING = 0.85  # TextRank's damping factor, as in the paper (Mihalcea and Tarau, 2004)
 ITERATIONS = 30
 _QUOTE = re.compile(r"[\"“”]")
+
+
+class SentenceOrder(Protocol):
+    """The order in which a summary considers an article's sentences: the likeliest to state a
+    key fact first, from the sentences and the article's title. `Salience` is the shipped one;
+    `eval/keyfacts/tagger.py` holds a trained tagger tried against it."""
+
+    def order(self, sentences: Sequence[str], title: str = "") -> list[int]: ...
 
 
 @dataclass(frozen=True)
@@ -65,9 +74,9 @@ class Salience:
             for row in sentence_features(sentences)
         ]
 
-    def order(self, sentences: Sequence[str]) -> list[int]:
+    def order(self, sentences: Sequence[str], title: str = "") -> list[int]:
         """The sentences' indices in the order a summary should consider them: the first one,
-        then the others by score (ties: the earlier)."""
+        then the others by score (ties: the earlier). The title is not read."""
         if not sentences:
             return []
         scores = self.scores(sentences)

@@ -35,7 +35,7 @@ from bot.engine.bullets import (
     render_bullets,
 )
 from bot.engine.model import ChatModel, Message, TextCallback
-from bot.engine.salience import Salience, default_salience
+from bot.engine.salience import SentenceOrder, default_salience
 from bot.engine.shorten import Shortener
 from bot.engine.text import NUMBER, defuse, isolate_markers, planted, stems
 from bot.types import Summary
@@ -84,40 +84,43 @@ SHORTENED = Budget(max_sentences=7)
 
 
 def extractive_summary(
-    text: str, budget: Budget = Budget(), salience: Salience | None = None
+    text: str, budget: Budget = Budget(), salience: SentenceOrder | None = None, title: str = ""
 ) -> str:
     """`selected_sentences` of the article, each cited [1]."""
-    return " ".join(f"{sentence} [1]" for sentence in selected_sentences(text, budget, salience))
+    chosen = selected_sentences(text, budget, salience, title)
+    return " ".join(f"{sentence} [1]" for sentence in chosen)
 
 
 def selected_sentences(
-    text: str, budget: Budget = Budget(), salience: Salience | None = None
+    text: str, budget: Budget = Budget(), salience: SentenceOrder | None = None, title: str = ""
 ) -> list[str]:
     """Sentences of the article within `budget`, near-duplicates skipped, in article order
     (`summary_bullets` without shortening)."""
-    return [bullet.text for bullet in summary_bullets(text, budget, salience)]
+    return [bullet.text for bullet in summary_bullets(text, budget, salience, title=title)]
 
 
 def summary_bullets(
     text: str,
     budget: Budget = Budget(),
-    salience: Salience | None = None,
+    salience: SentenceOrder | None = None,
     shorten: Shorten | None = None,
+    title: str = "",
 ) -> list[Bullet]:
     """The summary's sentences within `budget`, near-duplicates skipped, in article order.
 
     Sentences are considered in article order (the lead) or, with `salience`, in its order (the
-    first sentence, then the likeliest to state a key fact). With `shorten`, each sentence past
-    the first `min_sentences` is first shortened (None: the whole sentence) and the shortened
-    text is what counts against the budget, so more sentences fit; the likeliest ones stay
-    whole (shortening loses a quarter of a sentence's key facts, docs/measurements.md). One
-    that would overrun the budget is skipped and a shorter one may still fit. The first
-    `min_sentences` may use up to `max_chars`; further ones only up to `share` of the article.
+    first sentence, then the likeliest to state a key fact; it may read the article's `title`).
+    With `shorten`, each sentence past the first `min_sentences` is first shortened (None: the
+    whole sentence) and the shortened text is what counts against the budget, so more sentences
+    fit; the likeliest ones stay whole (shortening loses a quarter of a sentence's key facts,
+    docs/measurements.md). One that would overrun the budget is skipped and a shorter one may
+    still fit. The first `min_sentences` may use up to `max_chars`; further ones only up to
+    `share` of the article.
     Article text is data: a sentence carrying an injected instruction is skipped and the rest
     are defused (`bullets.article_sentences`).
     """
     sentences = article_sentences(text)
-    order = salience.order(sentences) if salience else range(len(sentences))
+    order = salience.order(sentences, title) if salience else range(len(sentences))
     limit_after = min(budget.share * len(text), budget.max_chars)
     chosen: dict[int, Bullet] = {}
     said: set[str] = set()
@@ -159,7 +162,7 @@ class Summariser:
         *,
         max_tokens: int,
         mode: SummaryMode = "auto",
-        salience: Salience | None = None,
+        salience: SentenceOrder | None = None,
     ):
         self._catalog = catalog
         self._model = model
@@ -219,35 +222,38 @@ class Summariser:
             except NewsdeskError:
                 log.warning("summary model failed article_id=%s", article.article_id)
                 raw = ""
-            fill = selected_sentences(article.text, Budget(), self._salience)
+            fill = selected_sentences(article.text, Budget(), self._salience, article.title)
             bullets, read, passed = (
                 checked_bullets(raw, article.text, article.title, fill) if raw else ([], 0, 0)
             )
             if read:
                 return Written(render_bullets(bullets), tuple(bullets), read, passed)
             log.info("summary fallback article_id=%s", article.article_id)
-        return Written(self.extractive(article.text), (), 0, 0)
+        return Written(self.extractive(article.text, article.title), (), 0, 0)
 
     def _shortened(self, article: Article) -> Written | None:
         """The salient sentences within `SHORTENED`, each after the first shortened by the model
         (`bot.engine.shorten`); None when the model cannot run."""
         try:
             shortener = Shortener(self._model())
-            bullets = summary_bullets(article.text, SHORTENED, self._salience, shortener)
+            bullets = summary_bullets(
+                article.text, SHORTENED, self._salience, shortener, title=article.title
+            )
         except NewsdeskError:
             log.warning("summary model failed article_id=%s", article.article_id)
             return None
         text = render_bullets(bullets)
         return Written(text, tuple(bullets), shortener.read, shortener.passed)
 
-    def extractive(self, text: str) -> str:
+    def extractive(self, text: str, title: str = "") -> str:
         """The extractive summary: the sentences likeliest to state key facts (`salience`)."""
-        return extractive_summary(text, salience=self._salience)
+        return extractive_summary(text, salience=self._salience, title=title)
 
     def _model_bullets(self, article: Article, on_text: TextCallback | None) -> str:
         model = self._model()
         budget = model.n_ctx - self._max_tokens - PROMPT_OVERHEAD
-        source = " ".join(selected_sentences(article.text, MODEL_INPUT, self._salience))
+        chosen = selected_sentences(article.text, MODEL_INPUT, self._salience, article.title)
+        source = " ".join(chosen)
         parts = split_to_budget(source, model.count_tokens, budget)
         title = defuse(article.title)  # article text is data, in the prompt as in the output
         if len(parts) == 1:
