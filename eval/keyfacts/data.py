@@ -33,7 +33,7 @@ class Labelled:
     """One sentence of an article: its place, the article's title, and the character spans of
     the sentence that state a key fact (empty: none)."""
 
-    article: str  # "train.csv:551"
+    article: str  # "bbc/train.csv:551"
     position: int
     count: int
     title: str

