@@ -8,6 +8,8 @@ and histories already trimmed (`bot.conversation`, or the CLI for a single quest
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Protocol
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from bot.engine.digest import Digester
     from bot.worker import Worker
     from index.indexer import Index
+
+log = logging.getLogger(__name__)
 
 TokenCallback = Callable[[str], None]
 """Receives the answer text generated so far (the whole text, not a delta).
@@ -68,6 +72,10 @@ class DeskAPI(Protocol):
         ...
 
     async def about(self) -> dict[str, object]: ...
+
+    async def warm_up(self) -> None:
+        """Load the models before the first question; never raises (that question will)."""
+        ...
 
 
 class Desk:
@@ -136,6 +144,19 @@ class Desk:
     ) -> list[ArticleRecord]:
         records = await asyncio.to_thread(self._index.catalog.records)
         return select_records(records, since=since, until=until, site=site)[:limit]
+
+    async def warm_up(self) -> None:
+        """Load the models on the worker thread, as the first job in its queue: questions asked
+        meanwhile wait their turn behind it instead of each paying for part of it, and the
+        sessions onnxruntime builds (holding the GIL for up to about 0.4 s) are built before
+        any answer is being streamed. A failure is logged; the first question reports it."""
+        started = time.monotonic()
+        try:
+            await self._worker.run(self._answers.warm_up, quiet=True)
+        except Exception:  # the first question raises it again, with its own message
+            log.warning("loading the models failed", exc_info=True)
+            return
+        log.info("models loaded in %.1f s", time.monotonic() - started)
 
     async def about(self) -> dict[str, object]:
         stats = await asyncio.to_thread(self._index.stats)

@@ -37,11 +37,15 @@ class Worker:
     def waiting(self) -> int:
         return len(self._queue)
 
-    async def run(self, job: Callable[[], T], on_queued: Notify | None = None) -> T:
+    async def run(
+        self, job: Callable[[], T], on_queued: Notify | None = None, *, quiet: bool = False
+    ) -> T:
         """Run `job` on the worker thread; raise `BusyError` at once if the queue is full.
 
         A job that has to wait hears its place through `on_queued` (the jobs ahead of it), again
-        whenever the queue moves, and 0 when its turn comes.
+        whenever the queue moves, and 0 when its turn comes. A `quiet` job (loading the models
+        at start-up) is not counted among the jobs ahead: a question behind it is not told it
+        waits for another question.
         """
         if len(self._queue) >= self._max_waiting:
             raise BusyError(len(self._queue) + self._running)
@@ -59,7 +63,7 @@ class Worker:
             self._tell_places()
             raise
         self._queue.remove(ticket)
-        self._running = 1
+        self._running = 0 if quiet else 1
         if ahead and on_queued is not None:
             on_queued(0)
         self._tell_places()

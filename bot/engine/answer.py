@@ -83,6 +83,14 @@ class AnswerService:
         self._evidence = evidence
         self._max_tokens = max_tokens
 
+    def warm_up(self) -> None:
+        """Load every model an answer uses (the chat model, the embedder, the cross-encoder, the
+        reader), so that the first question pays for none of it."""
+        self._model()
+        self._evidence.warm_up()
+        if self._reader is not None:
+            self._reader()
+
     def answer(
         self, question: str, history: Sequence[Turn] = (), on_text: TextCallback | None = None
     ) -> Answer:

@@ -185,6 +185,11 @@ class Evidence:
         ranked = sorted(range(len(spans)), key=lambda j: (-scores[j], j))
         return [Candidate(*spans[j], tuple(matrix[j].tolist()), float(scores[j])) for j in ranked]
 
+    def warm_up(self) -> None:
+        """Load the embedder and the cross-encoder now (each builds its session at first use)."""
+        self._embed(["warm up"])
+        self._relevance.score("warm up", ["warm up"])
+
     def answerable(self, features: Sequence[float]) -> float:
         """The probability that the passages answer the question (from `question_features`)."""
         bias, *w = self.weights.answerable

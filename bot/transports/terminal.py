@@ -131,22 +131,32 @@ async def run_chat(
     conversation = Conversation(
         desk, history_turns=history_turns, max_question_chars=max_question_chars
     )
-    interactive = stdin.isatty()
     stdout.write("Newsdesk — ask about the indexed news; /help for commands.\n")
+    warming = asyncio.create_task(desk.warm_up())  # the models load while the user types
+    try:
+        await _chat_lines(conversation, stdin, stdout)
+    finally:
+        warming.cancel()
+    return 0
+
+
+async def _chat_lines(conversation: Conversation, stdin: TextIO, stdout: TextIO) -> None:
+    """Answer each line of `stdin` until `/quit` or its end."""
+    interactive = stdin.isatty()
     while True:
         if interactive:
             stdout.write("> ")
         stdout.flush()
         line = await asyncio.to_thread(stdin.readline)
         if not line:
-            return 0
+            return
         line = line.strip()
         if not line:
             continue
         try:
             if line.startswith("/"):
                 if not await _command(conversation, line, stdout):
-                    return 0
+                    return
                 continue
             printer = Printer(stdout)
             outcome = await conversation.ask(

@@ -205,6 +205,9 @@ class FakeDesk:
         self.calls.append(Call("about", ()))
         return dict(self.info)
 
+    async def warm_up(self) -> None:
+        self.calls.append(Call("warm_up", ()))
+
     def asked(self) -> list[Call]:
         return [c for c in self.calls if c.method == "ask"]
 

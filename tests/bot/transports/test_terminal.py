@@ -20,6 +20,12 @@ async def test_an_answer_is_printed_with_its_sources() -> None:
     assert "Sources:\n[1] Bank raises rates — Example News <https://example.org/1>" in out
 
 
+async def test_the_chat_loads_the_models_as_it_starts() -> None:
+    desk = FakeDesk()
+    await chat(desk, "/quit\n")
+    assert [c.method for c in desk.calls][:1] == ["warm_up"]
+
+
 async def test_the_draft_is_never_printed_only_progress_then_the_checked_answer() -> None:
     desk = FakeDesk(stream=True, draft="Rates fell sharply in March [1].")
     out = await chat(desk.script(answer("“Rates rose.” [1]", source(1))), "rates?\n")
