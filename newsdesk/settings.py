@@ -166,7 +166,7 @@ class Settings(BaseSettings):
     )
     max_question_chars: int = Field(500, ge=20, le=4000, description="Longest question accepted.")
     reader_veto: float = Field(
-        0.04,
+        0.3,
         ge=0.0,
         le=1.0,
         description="A near miss when the trained reader gives every evidence sentence the model "

@@ -1,14 +1,18 @@
 """The trained reader: does this sentence state the fact the question asks for?
 
-all-MiniLM-L6-v2 fine-tuned as a cross-encoder (`eval/reader/train.py`, reader v5): it reads the
-question and one sentence after its article's title, and gives the probability that the sentence
-states the fact asked for. It learned from SQuAD 2.0's people-written questions, half of them
-written to look answerable from a paragraph that does not answer them, and from model-written
-questions over BBC `train.csv`. The answering path uses it as a veto: when no evidence sentence
-the model would read scores above `veto_below`, the question is a near miss (`AnswerService`).
+The MS MARCO cross-encoder (ms-marco-MiniLM-L-12-v2, `bot.engine.relevance`) fine-tuned
+(`eval/reader/train.py --init msmarco`, reader v8, round 16): it reads the question and one
+sentence after its article's title, and gives the probability that the sentence states the fact
+asked for. It learned from SQuAD 2.0's people-written questions, half of them written to look
+answerable from a paragraph that does not answer them, from model-written questions over BBC
+`train.csv` and from people's questions over `train.csv` with their near misses
+(`eval/reader/people.jsonl`, its training split). The answering path uses it as a veto: when no
+evidence sentence the model would read scores above `veto_below`, the question is a near miss
+(`AnswerService`).
 
-It ships inside the package as int8 ONNX (23 MB, its sha256 checked at load) and runs through
-onnxruntime with the embedder's own tokenizer (the same vocabulary); no torch at run time.
+It ships inside the package as int8 ONNX (34 MB, its sha256 checked at load) and runs through
+onnxruntime with the embedder's own tokenizer (the same vocabulary as MS MARCO's); no torch at
+run time.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ log = logging.getLogger(__name__)
 
 MAX_TOKENS = 96
 READER_FILE = "reader.onnx"
-READER_SHA256 = "1e7dd925f4d01e3366f2609902e9d3f826f06a6c4ed129ba0034ba10bb05754a"
+READER_SHA256 = "49949cb2fc4555fd6d8e25fee2bfc22520166c02e7311d02995933260b3f2ca2"
 
 
 class Reader(Protocol):
@@ -55,7 +59,7 @@ def packaged_reader_path() -> Path:
 class OnnxReader:
     """The int8 ONNX cross-encoder through onnxruntime."""
 
-    name = "newsdesk-reader-minilm-int8"
+    name = "newsdesk-reader-msmarco-l12-int8"
 
     def __init__(self, path: Path | None = None, *, threads: int = 1) -> None:
         path = path or packaged_reader_path()

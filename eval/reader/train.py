@@ -57,6 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
+        "--init",
+        choices=("minilm", "msmarco"),
+        default="minilm",
+        help="start from all-MiniLM-L6-v2 (6 layers) or the MS MARCO cross-encoder (12 layers)",
+    )
+    parser.add_argument(
         "--sources",
         default="model,template",
         help="comma-separated: model (model-written BBC questions), template, squad (SQuAD 2.0 "
@@ -86,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     if not train or not val:  # val pairs come from squad (held-out articles) or the BBC sources
         parser.error(f"{len(train)} training, {len(val)} val pairs: add squad, model or template")
     print(f"pairs: train {len(train)} ({sum(p.label for p in train)} positive), val {len(val)}")
-    model, tokenizer = _model(args.frozen_layers)
+    model, tokenizer = _model(args.frozen_layers, args.init)
     _fit(model, tokenizer, train, args, rng)
     model.eval()
     fp32 = _scores(model, tokenizer, val)
@@ -102,9 +108,12 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _model(frozen: int):  # type: ignore[no-untyped-def]
+def _model(frozen: int, init: str = "minilm"):  # type: ignore[no-untyped-def]
     import torch
     from transformers import AutoTokenizer, BertModel
+
+    if init == "msmarco":
+        return _msmarco_model(frozen), AutoTokenizer.from_pretrained(str(encoder_dir()))
 
     class CrossEncoder(torch.nn.Module):
         def __init__(self) -> None:
@@ -123,6 +132,30 @@ def _model(frozen: int):  # type: ignore[no-untyped-def]
     for part in [model.bert.embeddings, *model.bert.encoder.layer[:frozen]]:
         part.requires_grad_(False)
     return model, AutoTokenizer.from_pretrained(str(encoder_dir()))
+
+
+def _msmarco_model(frozen: int):  # type: ignore[no-untyped-def]
+    """The MS MARCO cross-encoder (its pooler and logit kept), lower layers frozen."""
+    import torch
+
+    from eval.reader.msmarco_init import msmarco_model
+
+    class Ranker(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = msmarco_model()
+            self.bert = self.inner.bert
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
+            out = self.inner(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            )
+            return out.logits.squeeze(-1)
+
+    model = Ranker()
+    for part in [model.bert.embeddings, *model.bert.encoder.layer[:frozen]]:
+        part.requires_grad_(False)
+    return model
 
 
 def _batches(pairs: list[Pair], size: int, tokenizer):  # type: ignore[no-untyped-def]
