@@ -146,13 +146,14 @@ class Desk:
         return select_records(records, since=since, until=until, site=site)[:limit]
 
     async def warm_up(self) -> None:
-        """Load the models on the worker thread, as the first job in its queue: questions asked
-        meanwhile wait their turn behind it instead of each paying for part of it, and the
-        sessions onnxruntime builds (holding the GIL for up to about 0.4 s) are built before
-        any answer is being streamed. A failure is logged; the first question reports it."""
+        """Load the models on the worker thread before any question is taken: the first answer
+        then pays for none of it, and the sessions onnxruntime builds (holding the GIL for up to
+        about 0.4 s) are not built while an answer streams. Await it before taking input or
+        writing output: while llama-cpp-python loads a model it points the process's stdout and
+        stderr at /dev/null. A failure is logged; the first question reports it."""
         started = time.monotonic()
         try:
-            await self._worker.run(self._answers.warm_up, quiet=True)
+            await self._worker.run(self._answers.warm_up)
         except Exception:  # the first question raises it again, with its own message
             log.warning("loading the models failed", exc_info=True)
             return

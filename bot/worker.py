@@ -37,15 +37,11 @@ class Worker:
     def waiting(self) -> int:
         return len(self._queue)
 
-    async def run(
-        self, job: Callable[[], T], on_queued: Notify | None = None, *, quiet: bool = False
-    ) -> T:
+    async def run(self, job: Callable[[], T], on_queued: Notify | None = None) -> T:
         """Run `job` on the worker thread; raise `BusyError` at once if the queue is full.
 
         A job that has to wait hears its place through `on_queued` (the jobs ahead of it), again
-        whenever the queue moves, and 0 when its turn comes. A `quiet` job (loading the models
-        at start-up) is not counted among the jobs ahead: a question behind it is not told it
-        waits for another question.
+        whenever the queue moves, and 0 when its turn comes.
         """
         if len(self._queue) >= self._max_waiting:
             raise BusyError(len(self._queue) + self._running)
@@ -63,7 +59,7 @@ class Worker:
             self._tell_places()
             raise
         self._queue.remove(ticket)
-        self._running = 0 if quiet else 1
+        self._running = 1
         if ahead and on_queued is not None:
             on_queued(0)
         self._tell_places()

@@ -114,7 +114,8 @@ class AnswerService:
             return refusal(question)
         numbered = number_sources(hits, ranked)
         features = question_features(question, hits, ranked)
-        if not self._evidence.is_answerable(features) or self._vetoed(question, numbered, ranked):
+        # A follow-up's reader reads it after the question before, as retrieval does ("it").
+        if not self._evidence.is_answerable(features) or self._vetoed(query, numbered, ranked):
             return self._unanswered(question, numbered, ranked)
         messages = [
             {"role": "system", "content": render("answer_system")},

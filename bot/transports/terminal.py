@@ -131,12 +131,15 @@ async def run_chat(
     conversation = Conversation(
         desk, history_turns=history_turns, max_question_chars=max_question_chars
     )
+    live = stdout.isatty()
+    if live:
+        stdout.write("Loading the models…")
+        stdout.flush()
+    await desk.warm_up()  # first: nothing may be written while a model loads (see `warm_up`)
+    if live:
+        stdout.write(f"\r{CLEAR_LINE}")
     stdout.write("Newsdesk — ask about the indexed news; /help for commands.\n")
-    warming = asyncio.create_task(desk.warm_up())  # the models load while the user types
-    try:
-        await _chat_lines(conversation, stdin, stdout)
-    finally:
-        warming.cancel()
+    await _chat_lines(conversation, stdin, stdout)
     return 0
 
 

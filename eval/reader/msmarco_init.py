@@ -74,8 +74,8 @@ def msmarco_model() -> Any:
         num_attention_heads=12,
         intermediate_size=1536,
         max_position_embeddings=512,
-        num_labels=1,
     )
+    config.num_labels = 1  # one logit, as the graph's classifier gives
     model = BertForSequenceClassification(config)
     state = {k: torch.from_numpy(v) for k, v in msmarco_state().items()}
     missing, unexpected = model.load_state_dict(state, strict=False)

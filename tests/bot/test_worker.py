@@ -54,29 +54,6 @@ async def test_waiters_hear_their_place_as_the_queue_moves_and_when_their_turn_c
     assert heard == {"first": [], "second": [1, 0], "third": [2, 1, 0]}
 
 
-async def test_a_quiet_job_runs_first_but_is_not_a_place_in_the_queue() -> None:
-    worker = Worker(max_waiting=5)
-    release = threading.Event()
-    order: list[str] = []
-    heard: dict[str, list[int]] = {"second": [], "third": []}
-
-    def loading() -> None:
-        release.wait()
-        order.append("loaded")
-
-    quiet = asyncio.create_task(worker.run(loading, quiet=True))
-    await asyncio.sleep(0.02)
-    second = asyncio.create_task(worker.run(lambda: order.append("second"), heard["second"].append))
-    await asyncio.sleep(0.02)
-    third = asyncio.create_task(worker.run(lambda: order.append("third"), heard["third"].append))
-    await asyncio.sleep(0.02)
-    release.set()
-    await asyncio.gather(quiet, second, third)
-    assert order == ["loaded", "second", "third"]  # it still goes first
-    assert heard["second"] == []  # nothing ahead of it but the quiet job
-    assert max(heard["third"]) == 1 and heard["third"][-1] == 0  # only the question is counted
-
-
 async def test_a_waiter_that_gives_up_moves_the_ones_behind_it_up() -> None:
     worker = Worker(max_waiting=5)
     release = threading.Event()

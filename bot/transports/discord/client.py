@@ -141,38 +141,33 @@ async def run_bot_async(
         return 1
     point_at(connection)
     await describe_desk(desk)
-    warming = asyncio.create_task(desk.warm_up())  # the models load while the bot connects
-    try:
-        for message_content in (True, False):
-            client = NewsdeskClient(
-                desk,
-                config,
-                message_content=message_content,
-                sync=sync,
-                guild=guild,
-                announcer=announcer,
-                **client_options,
-            )
-            try:
-                return await _run_client(client, token, connection.gateway_url)
-            except GatewayUnreachable as exc:
-                print(f"error: {exc}", file=err)
-                return 1
-            except discord.PrivilegedIntentsRequired:
-                log.warning(MESSAGE_CONTENT_MISSING)
-            except discord.LoginFailure:
-                print(
-                    "error: Discord rejected NEWSDESK_DISCORD_TOKEN; copy the token again", file=err
-                )
-                return 1
-            except discord.HTTPException as exc:
-                print(f"error: Discord refused a request ({exc.status}): {exc.text}", file=err)
-                return 1
-            except (aiohttp.ClientError, OSError) as exc:
-                print(f"error: cannot reach Discord at {connection.api_base}: {exc}", file=err)
-                return 1
-    finally:
-        warming.cancel()
+    await desk.warm_up()  # before connecting: the first question loads nothing
+    for message_content in (True, False):
+        client = NewsdeskClient(
+            desk,
+            config,
+            message_content=message_content,
+            sync=sync,
+            guild=guild,
+            announcer=announcer,
+            **client_options,
+        )
+        try:
+            return await _run_client(client, token, connection.gateway_url)
+        except GatewayUnreachable as exc:
+            print(f"error: {exc}", file=err)
+            return 1
+        except discord.PrivilegedIntentsRequired:
+            log.warning(MESSAGE_CONTENT_MISSING)
+        except discord.LoginFailure:
+            print("error: Discord rejected NEWSDESK_DISCORD_TOKEN; copy the token again", file=err)
+            return 1
+        except discord.HTTPException as exc:
+            print(f"error: Discord refused a request ({exc.status}): {exc.text}", file=err)
+            return 1
+        except (aiohttp.ClientError, OSError) as exc:
+            print(f"error: cannot reach Discord at {connection.api_base}: {exc}", file=err)
+            return 1
     return 1  # pragma: no cover - the second attempt requests no privileged intent
 
 

@@ -258,3 +258,17 @@ def test_without_a_veto_threshold_the_reader_is_never_loaded(indexed: App) -> No
     model = ScriptedModel(["It will cost 182 million pounds [1]."])
     engine = service(indexed, model, reader=load, veto_below=0)
     assert "182 million" in engine.answer("How much will the tram line cost?").text
+
+
+def test_a_follow_up_is_read_after_the_question_before_it(indexed: App) -> None:
+    """A follow-up that names nothing ("it") is read after the previous question, as retrieval
+    does, so a sentence on the tram line's cost can answer it."""
+    model = ScriptedModel(["It will cost 182 million pounds [1]."])
+    reader = FixedReader(0.9)
+    engine = service(indexed, model, reader=lambda: reader, veto_below=0.3)
+    history = [Turn("When will the tram line open?", "In 2025 [1].")]
+    engine.answer("How much will it cost?", history)
+    [(question, _)] = reader.calls
+    assert question == "When will the tram line open? How much will it cost?"
+    engine.answer("How much will the tram line cost?")  # no history: the question alone
+    assert reader.calls[-1][0] == "How much will the tram line cost?"
