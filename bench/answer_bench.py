@@ -210,7 +210,6 @@ class Bench:
             max_tokens=s.max_tokens,
             reader=lambda: reader,
             veto_below=s.reader_veto,
-            quote_below=s.reader_quote,
         )
         self.bare = bare
         self.bare_stream = bare_stream

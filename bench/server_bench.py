@@ -129,7 +129,6 @@ def client_services(setup: Setup, data_dir: Path, urls: list[str]) -> list[Answe
                 max_tokens=app.settings.max_tokens,
                 reader=cache(OnnxReader),
                 veto_below=app.settings.reader_veto,
-                quote_below=app.settings.reader_quote,
             )
         )
     return services

@@ -196,7 +196,6 @@ def build_desk(
         digest=digests.digest,  # overview questions are answered by the digest of their subject
         reader=cache(OnnxReader),  # loaded at the first question it reads
         veto_below=settings.reader_veto,
-        quote_below=settings.reader_quote,
     )
     return Desk(index, answers, digests, Worker(settings.queue_size), lambda: model().name)
 

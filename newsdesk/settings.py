@@ -172,14 +172,6 @@ class Settings(BaseSettings):
         description="A near miss when the trained reader gives every evidence sentence the model "
         "would read a probability under this of stating the asked-for fact (0 = no reader).",
     )
-    reader_quote: float = Field(
-        0.5,
-        ge=0.0,
-        le=1.0,
-        description="When the answer falls back to quoting, a near miss instead if the reader "
-        "gives every quoted sentence a probability under this of stating the asked-for fact "
-        "(0 = no check; needs the reader).",
-    )
     summary_mode: Literal["auto", "extractive", "model", "shorten"] = Field(
         "extractive",
         description="Summaries: the article's sentences likeliest to state its key facts, quoted "

@@ -73,12 +73,10 @@ class AnswerService:
         digest: Digest | None = None,
         reader: Callable[[], Reader] | None = None,
         veto_below: float = 0.0,
-        quote_below: float = 0.0,
     ) -> None:
         self._retriever = retriever
         self._reader = reader if veto_below > 0 else None
         self._veto_below = veto_below
-        self._quote_below = quote_below
         self._digest = digest
         self._dates = dates or Dates(retriever)
         self._model = model
@@ -136,11 +134,8 @@ class AnswerService:
         )
         margin = self._evidence.weights.quote_margin
         answer = verify(question, raw, numbered, ranked, margin=margin)
-        quotes = quoted(ranked, margin)
         if answer.mode == "quote" and (
-            lacks_asked(question, quotes)
-            or invents_asked(question, raw, numbered)
-            or self._best_read(query, numbered, quotes) < self._quote_below
+            lacks_asked(question, quoted(ranked, margin)) or invents_asked(question, raw, numbered)
         ):
             return self._unanswered(question, numbered, ranked)
         if self._evidence.doubts(features) and self._not_stated(messages):
@@ -170,18 +165,11 @@ class AnswerService:
     def _vetoed(self, question: str, numbered: Numbered, ranked: Sequence[Candidate]) -> bool:
         """The reader finds no sentence among those the model would read that states the fact
         asked for: a near miss, decided before the model is called."""
-        return self._best_read(question, numbered, ranked[:SHOWN]) < self._veto_below
-
-    def _best_read(
-        self, question: str, numbered: Numbered, sentences: Sequence[Candidate]
-    ) -> float:
-        """The reader's best probability that one of `sentences` (each read after its article's
-        title) states the fact asked for; 1 without a reader, so that nothing is refused."""
         if self._reader is None:
-            return 1.0
+            return False
         titles = {s.n: s.title for s in numbered.sources}
-        items = [(titles.get(c.n, ""), c.text) for c in sentences]
-        return max(self._reader().score(question, items), default=0.0)
+        shown = [(titles.get(c.n, ""), c.text) for c in ranked[:SHOWN]]
+        return max(self._reader().score(question, shown), default=0.0) < self._veto_below
 
     def _not_stated(self, messages: list[dict[str, str]]) -> bool:
         """Asked once more whether the sources give the answer at all, the model says they don't.

@@ -31,20 +31,13 @@ def service(
     model: ScriptedModel,
     reader: Callable[[], Reader] | None = None,
     veto_below: float = 0.0,
-    quote_below: float = 0.0,
 ) -> AnswerService:
     """The real engine on the hashing stand-in embedder, for which the answerability model (fitted
     on MiniLM similarities) refuses nothing: these tests are about what happens after it. The
     decision itself is tested with the real embedder in test_evidence.py."""
     evidence = Evidence(app.embedder.embed, Weights.load().for_embedder(app.embedder.name))
     return AnswerService(
-        app.retriever,
-        lambda: model,
-        evidence,
-        max_tokens=64,
-        reader=reader,
-        veto_below=veto_below,
-        quote_below=quote_below,
+        app.retriever, lambda: model, evidence, max_tokens=64, reader=reader, veto_below=veto_below
     )
 
 
@@ -279,20 +272,3 @@ def test_a_follow_up_is_read_after_the_question_before_it(indexed: App) -> None:
     assert question == "When will the tram line open? How much will it cost?"
     engine.answer("How much will the tram line cost?")  # no history: the question alone
     assert reader.calls[-1][0] == "How much will the tram line cost?"
-
-
-@pytest.mark.parametrize(("probability", "mode"), [(0.4, "near-miss"), (0.9, "quote")])
-def test_a_quote_the_reader_does_not_believe_is_a_near_miss(
-    indexed: App, probability: float, mode: str
-) -> None:
-    """The model's reply fails the check, so the answer would quote the best evidence. Past the
-    veto (0.3), the quoted sentence must itself read as stating the asked fact (0.5): at 0.4 it
-    is shown as the closest the articles come, not as the answer; at 0.9 it stands (the
-    counter-example). The packaged reader's scores are tested in test_reader.py."""
-    model = ScriptedModel(["It cost a great deal [1]."])
-    reader = FixedReader(probability)
-    engine = service(indexed, model, reader=lambda: reader, veto_below=0.3, quote_below=0.5)
-    answer = engine.answer("How much will the tram line cost?")
-    assert answer.mode == mode and "182 million pounds" in answer.text
-    assert answer.grounded == (mode == "quote")
-    assert len(reader.calls) == 2  # the veto over the five shown, then the quote
