@@ -154,8 +154,8 @@ class Desk:
         started = time.monotonic()
         try:
             await self._worker.run(self._answers.warm_up)
-        except Exception:  # the first question raises it again, with its own message
-            log.warning("loading the models failed", exc_info=True)
+        except Exception as exc:  # noqa: BLE001 - the first question raises it again, in full
+            log.warning("loading the models failed: %s", exc)
             return
         log.info("models loaded in %.1f s", time.monotonic() - started)
 

