@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from bot.desk import DeskAPI
-from index.errors import ArticleNotFoundError
+from index.errors import ArticleNotFoundError, NewsdeskError
 from index.models import Article
 from newsdesk.app import App, build_desk
 from newsdesk.settings import Settings
@@ -260,3 +260,16 @@ async def test_a_digest_numbers_dated_articles_newest_first(app: App) -> None:
     digest = await desk.digest("Eastgate tram fares")
     assert [s.article_id for s in digest.sources] == ["new", "old"]
     assert "“Tram fares on the Eastgate line will rise to £2.10.” [1]" in digest.summary
+
+
+async def test_a_model_that_fails_to_load_at_warm_up_is_reported_by_the_first_question(
+    indexed: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken() -> ScriptedModel:
+        raise NewsdeskError("NEWSDESK_MODEL_PATH: no GGUF file at /nowhere.gguf")
+
+    desk = build_desk(indexed.settings, indexed.index, indexed.retriever, broken)
+    await desk.warm_up()  # logs, does not raise: the bot still starts
+    assert "loading the models failed: NEWSDESK_MODEL_PATH: no GGUF file" in caplog.text
+    with pytest.raises(NewsdeskError, match="no GGUF file"):
+        await desk.ask("Who scored twice for the club?")
