@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from eval.keyfacts.data import FACTS, Labelled, dataset, held_out  # noqa: E402
 from eval.keyfacts.tagger import context_text, tokenizer  # noqa: E402
-from eval.reader.train import encoder_dir  # noqa: E402
+from eval.reader.train import minilm_with_head  # noqa: E402
 
 OUT = ROOT / "data" / "keyfacts" / "keyfacts.onnx"
 SEED = 20261207
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     val = [s for s in data if s.article in held]
     print(f"{len(train)} train sentences, {len(val)} held out ({len(held)} articles)", flush=True)
     tok = padded_tokenizer()
-    model = _model()
+    model = minilm_with_head(per_token=True)
     _fit(model, tok, train, args, rng)
     report = {"val": _metrics(model, tok, val), "train_sentences": len(train), **vars(args)}
     report["out"] = str(args.out)
@@ -84,25 +84,6 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, indent=1, default=str))
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=1, default=str) + "\n")
     return 0
-
-
-def _model():  # type: ignore[no-untyped-def]
-    import torch
-    from transformers import BertModel
-
-    class Tagger(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.bert = BertModel.from_pretrained(str(encoder_dir()), add_pooling_layer=False)
-            self.head = torch.nn.Linear(self.bert.config.hidden_size, 1)
-
-        def forward(self, input_ids, attention_mask, token_type_ids):  # type: ignore[no-untyped-def]
-            out = self.bert(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            )
-            return self.head(out.last_hidden_state).squeeze(-1)
-
-    return Tagger()
 
 
 def _fit(model, tok, train: list[Labelled], args, rng: random.Random) -> None:  # type: ignore[no-untyped-def]

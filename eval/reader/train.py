@@ -111,13 +111,22 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _model(frozen: int, init: str = "minilm"):  # type: ignore[no-untyped-def]
+    from transformers import AutoTokenizer
+
+    model = _msmarco_model() if init == "msmarco" else minilm_with_head()
+    # Two cores train this: the embeddings and the lower layers stay as they were.
+    for part in [model.bert.embeddings, *model.bert.encoder.layer[:frozen]]:
+        part.requires_grad_(False)
+    return model, AutoTokenizer.from_pretrained(str(encoder_dir()))
+
+
+def minilm_with_head(per_token: bool = False):  # type: ignore[no-untyped-def]
+    """all-MiniLM-L6-v2 with one linear logit: on `[CLS]` (the reader, a cross-encoder), or on
+    every token (`per_token`: round 15's key-fact tagger, `eval/keyfacts/train.py`)."""
     import torch
-    from transformers import AutoTokenizer, BertModel
+    from transformers import BertModel
 
-    if init == "msmarco":
-        return _msmarco_model(frozen), AutoTokenizer.from_pretrained(str(encoder_dir()))
-
-    class CrossEncoder(torch.nn.Module):
+    class WithHead(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.bert = BertModel.from_pretrained(str(encoder_dir()), add_pooling_layer=False)
@@ -127,17 +136,14 @@ def _model(frozen: int, init: str = "minilm"):  # type: ignore[no-untyped-def]
             out = self.bert(
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             )
-            return self.head(out.last_hidden_state[:, 0]).squeeze(-1)
+            hidden = out.last_hidden_state if per_token else out.last_hidden_state[:, 0]
+            return self.head(hidden).squeeze(-1)
 
-    model = CrossEncoder()
-    # Two cores train this: the embeddings and the lower layers stay as all-MiniLM-L6-v2 has them.
-    for part in [model.bert.embeddings, *model.bert.encoder.layer[:frozen]]:
-        part.requires_grad_(False)
-    return model, AutoTokenizer.from_pretrained(str(encoder_dir()))
+    return WithHead()
 
 
-def _msmarco_model(frozen: int):  # type: ignore[no-untyped-def]
-    """The MS MARCO cross-encoder (its pooler and logit kept), lower layers frozen."""
+def _msmarco_model():  # type: ignore[no-untyped-def]
+    """The MS MARCO cross-encoder, its pooler and logit kept (reader v8)."""
     import torch
 
     from eval.reader.msmarco_init import msmarco_model
@@ -154,10 +160,7 @@ def _msmarco_model(frozen: int):  # type: ignore[no-untyped-def]
             )
             return out.logits.squeeze(-1)
 
-    model = Ranker()
-    for part in [model.bert.embeddings, *model.bert.encoder.layer[:frozen]]:
-        part.requires_grad_(False)
-    return model
+    return Ranker()
 
 
 def _batches(pairs: list[Pair], size: int, tokenizer):  # type: ignore[no-untyped-def]
