@@ -12,8 +12,9 @@ import pytest
 
 from eval.check_bbc import copied
 from eval.people import people_questions
-from eval.reader.corpus import eval_rows, read_rows
+from eval.reader.corpus import eval_rows, read_rows, sentences
 from eval.reader.dataset import Pair, _pairs_for
+from eval.reader.people_batch import problems
 from newsdesk.summary_eval import load_facts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -62,3 +63,36 @@ def test_the_training_key_facts_are_over_train_csv_only() -> None:
     assert len(facts) == 480
     assert all(f.file == "bbc/train.csv" and f.split == "train" for f in facts)
     assert all(5 <= len(f.facts) <= 8 and f.row not in used for f in facts)
+
+
+def test_a_writers_lines_are_checked_before_they_are_appended() -> None:
+    """`people_batch.py check`: the lines of a row written as `append` stored them pass; a wrong
+    answer, a copied title, a missing near miss and a row that is not the writer's do not."""
+    row_number = next(int(q["row"]) for q in PEOPLE if "#q" in q["id"])
+    row = next(r for r in read_rows("train.csv") if r.row == row_number)
+    spans = sentences(row.body, spans=True)
+    stored = [q for q in PEOPLE if q["row"] == row_number]
+    written = [
+        {"row": row_number, "type": q["type"], "question": q["question"]}
+        | (
+            {"kind": "near-miss"}
+            if q.get("near_miss")
+            else {
+                "kind": "answerable",
+                "answer": q["answer"],
+                "sentence": spans.index(tuple(q["span"])),
+            }
+        )
+        for q in stored
+    ]
+    assert problems(written, [row_number]) == []
+    wrong = [dict(written[0], answer="not in the sentence"), *written[1:]]
+    assert any("is not an exact part" in p for p in problems(wrong, [row_number]))
+    lifted = " ".join(row.title.split()[:6]) if len(row.title.split()) >= 6 else row.body[:60]
+    copy = [dict(written[0], question=f"Why {lifted}?"), *written[1:]]
+    assert any("copies six words" in p for p in problems(copy, [row_number]))
+    answerable_only = [q for q in written if q["kind"] == "answerable"]
+    assert problems(answerable_only, [row_number]) == [
+        f"row {row_number}: want 2 answerable + 1 near-miss"
+    ]
+    assert problems(written, [row_number + 1])[0].startswith("line 1: row")
