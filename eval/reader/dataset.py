@@ -26,11 +26,12 @@ SOURCES = {
     "model": HERE / "questions.jsonl",
     "template": HERE / "templates.jsonl",
     "people": HERE / "people.jsonl",
+    "people12": HERE / "people.jsonl",  # round 12's 882 only (ids `#p`): reader v8's data
 }
 SAME_ARTICLE = 4
 OTHER_ARTICLES = 1
-REPEAT = {"model": 2, "people": 2}  # questions that read like a person's are used twice
-UNCAPPED = ("people",)  # `max_questions` caps the generated sources only
+REPEAT = {"model": 2, "people": 2, "people12": 2}  # questions that read like a person's: twice
+UNCAPPED = ("people", "people12")  # `max_questions` caps the generated sources only
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,8 @@ def load_questions(origin: str) -> list[dict[str, object]]:
     if not path.exists():
         return []
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    return [q for q in rows if "question" in q and q.get("split", "train") == "train"]
+    rows = [q for q in rows if "question" in q and q.get("split", "train") == "train"]
+    return [q for q in rows if "#p" in str(q["id"])] if origin == "people12" else rows
 
 
 def words(text: str) -> set[str]:

@@ -67,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sources",
         default="model,template",
-        help="comma-separated: model (model-written BBC questions), template, squad (SQuAD 2.0 "
-        "dev), squad-train (the slice of its training file)",
+        help="comma-separated: model (model-written BBC questions), template, people (people's "
+        "BBC questions, all), people12 (round 12's 882 of them: reader v8's data), squad (SQuAD "
+        "2.0 dev), squad-train (the slice of its training file)",
     )
     args = parser.parse_args(argv)
     wanted = {"squad": SQUAD, "squad-train": SQUAD_TRAIN}
