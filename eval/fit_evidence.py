@@ -1,11 +1,13 @@
 """Fit the evidence ranker and the answerability model on the DEV splits; write their weights.
 
     .venv/bin/python eval/fit_evidence.py [--questions eval/dev.jsonl eval/dev2.jsonl]
-        [--people-train] [--ooc-train] [--data-dir data/eval-train] [--out bot/engine/evidence.json]
+        [--people-train [--people-more]] [--ooc-train] [--data-dir data/eval-train]
+        [--out bot/engine/evidence.json]
 
 Both question sets' dev halves by default (`eval/README.md`: 92 + 55 questions); `--people-train`
-adds the 882 people's questions of `eval/reader/people.jsonl`'s training split (`eval/people.py`),
-so the models are fitted at scale and `eval/people_dev.jsonl` stays held out from them;
+adds round 12's 882 people's questions of `eval/reader/people.jsonl`'s training split
+(`eval/people.py`; `--people-more`: round 17's 1,500 too), so the models are fitted at scale and
+`eval/people_dev.jsonl` stays held out from them;
 `--ooc-train` adds the 325 training questions of `eval/ooc/questions.jsonl` (out of corpus; its
 held-out quarter is `eval/ooc_dev.jsonl`).
 The index must hold the articles the questions are about (`make eval` builds it: BBC train.csv +
@@ -134,6 +136,11 @@ def main() -> int:
         help="also fit on the training split of eval/reader/people.jsonl (882 questions)",
     )
     parser.add_argument(
+        "--people-more",
+        action="store_true",
+        help="with --people-train: round 17's 1,500 people's questions too (2,382 in all)",
+    )
+    parser.add_argument(
         "--ooc-train",
         action="store_true",
         help="also fit on the training split of eval/ooc/questions.jsonl (325 questions)",
@@ -146,7 +153,7 @@ def main() -> int:
     lines = [line for path in args.questions for line in path.read_text().splitlines()]
     questions = [json.loads(line) for line in lines if line]
     if args.people_train:
-        questions += people_questions("train")
+        questions += people_questions("train", rounds=("p", "q") if args.people_more else ("p",))
     if args.ooc_train:
         questions += ooc_questions("train")
     app = App(Settings(data_dir=args.data_dir))

@@ -19,12 +19,19 @@ PEOPLE = Path(__file__).resolve().parent / "reader" / "people.jsonl"
 TITLE_CHARS = 30
 
 
-def people_questions(split: str, path: Path = PEOPLE) -> list[dict[str, Any]]:
-    """The questions of one split as evaluation records (a near miss: answerable false)."""
+def people_questions(
+    split: str, path: Path = PEOPLE, *, rounds: tuple[str, ...] = ("p",)
+) -> list[dict[str, Any]]:
+    """The questions of one split as evaluation records (a near miss: answerable false).
+
+    `rounds` picks the batches by their id's mark: "p" round 12's (what the shipped evidence
+    models were fitted on), "q" round 17's (training questions only)."""
     rows = {r.row: r for r in read_rows("train.csv")}
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or (q := json.loads(line))["split"] != split:
+            continue
+        if q["id"].split("#")[2][0] not in rounds:
             continue
         row, near = rows[q["row"]], bool(q.get("near_miss"))
         out.append(
