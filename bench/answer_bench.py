@@ -202,9 +202,7 @@ class Bench:
             self.profile,
             {"candidates": "evidence"},
         )
-        reader: Any = TimedProxy(
-            OnnxReader(threads=s.embed_threads), self.profile, {"score": "reader"}
-        )
+        reader: Any = TimedProxy(OnnxReader(), self.profile, {"score": "reader"})
         self.service = AnswerService(
             retriever,
             lambda: model,

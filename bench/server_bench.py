@@ -28,7 +28,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache, partial
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +127,7 @@ def client_services(setup: Setup, data_dir: Path, urls: list[str]) -> list[Answe
                 _always(model),
                 evidence,
                 max_tokens=app.settings.max_tokens,
-                reader=cache(partial(OnnxReader, threads=app.settings.embed_threads)),
+                reader=cache(OnnxReader),
                 veto_below=app.settings.reader_veto,
             )
         )

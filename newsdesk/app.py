@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from datetime import date
-from functools import cache, cached_property, partial
+from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -194,7 +194,7 @@ def build_desk(
         max_tokens=settings.max_tokens,
         dates=dates,
         digest=digests.digest,  # overview questions are answered by the digest of their subject
-        reader=cache(partial(OnnxReader, threads=settings.embed_threads)),  # loaded at warm-up
+        reader=cache(OnnxReader),  # loaded at the first question it reads
         veto_below=settings.reader_veto,
     )
     return Desk(index, answers, digests, Worker(settings.queue_size), lambda: model().name)

@@ -48,17 +48,3 @@ def test_answers_read_the_reranked_pool_unless_it_is_turned_off(tmp_path: Path) 
     assert isinstance(answer_search(reranked.settings, reranked.retriever, relevance), Reranked)
     plain = App(Settings(data_dir=tmp_path, embedder="hashing", rerank_pool=0))
     assert answer_search(plain.settings, plain.retriever, relevance) is plain.retriever
-
-
-def test_the_reader_runs_on_the_answering_threads(tmp_path: Path) -> None:
-    """The reader runs between the cross-encoder and the model, never beside them: it takes the
-    answering process's ONNX threads as they do (one thread: 68 ms for five sentences, two: 42)."""
-    from newsdesk.app import App
-    from newsdesk.settings import Settings
-
-    for threads in (1, 2):
-        app = App(Settings(data_dir=tmp_path, embedder="hashing", embed_threads=threads))
-        reader = app.desk._answers._reader
-        assert reader is not None
-        options = reader()._encoder._session.get_session_options()  # type: ignore[attr-defined]
-        assert options.intra_op_num_threads == threads
