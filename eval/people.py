@@ -17,10 +17,16 @@ from eval.reader.corpus import read_rows
 
 PEOPLE = Path(__file__).resolve().parent / "reader" / "people.jsonl"
 TITLE_CHARS = 30
+ROUND12 = "p"  # ids `train.csv#ROW#pN`: round 12's batch (`people_batch.py` appends `#qN`)
+
+
+def batch_mark(qid: str) -> str:
+    """The batch a question's id names: the first letter of its third part ("p", "q")."""
+    return qid.split("#")[2][0]
 
 
 def people_questions(
-    split: str, path: Path = PEOPLE, *, rounds: tuple[str, ...] = ("p",)
+    split: str, path: Path = PEOPLE, *, rounds: tuple[str, ...] = (ROUND12,)
 ) -> list[dict[str, Any]]:
     """The questions of one split as evaluation records (a near miss: answerable false).
 
@@ -31,7 +37,7 @@ def people_questions(
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or (q := json.loads(line))["split"] != split:
             continue
-        if q["id"].split("#")[2][0] not in rounds:
+        if batch_mark(q["id"]) not in rounds:
             continue
         row, near = rows[q["row"]], bool(q.get("near_miss"))
         out.append(

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from eval.people import ROUND12, batch_mark
 from eval.reader.corpus import Row, read_rows, sentences
 
 HERE = Path(__file__).parent
@@ -50,7 +51,9 @@ def load_questions(origin: str) -> list[dict[str, object]]:
         return []
     rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     rows = [q for q in rows if "question" in q and q.get("split", "train") == "train"]
-    return [q for q in rows if "#p" in str(q["id"])] if origin == "people12" else rows
+    if origin == "people12":
+        return [q for q in rows if batch_mark(str(q["id"])) == ROUND12]
+    return rows
 
 
 def words(text: str) -> set[str]:
