@@ -1,13 +1,16 @@
 """A trained reader as a veto inside the real answering path, simulated exactly (dev splits only).
 
     .venv/bin/python eval/reader/veto_in_path.py --reader data/reader/reader-squad2.onnx \
-        [--questions eval/dev.jsonl eval/dev2.jsonl] [--data-dir data/eval-train]
+        [--questions eval/dev.jsonl eval/dev2.jsonl] [--data-dir data/eval-train] \
+        [--prompts eval/prompts/verbatim] [--save results.json]
 
 Runs `newsdesk eval` on each question file as shipped, recording for every question the reader's
 best score over the five evidence sentences the model would see. A veto ("a near miss when the
 reader's best score is under t") would act before the model is called, so each question's outcome
 under it is exact: a vetoed question is refused, every other one ends as it did. Prints correct
 behaviour per file and over all, accuracy, false refusals and refusals per kind, for a grid of t.
+`--prompts DIR` answers with the templates in DIR in place of the shipped ones of the same name
+(a prompt variant, tried on dev without editing `prompts/`); `--save` keeps the results.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import contextlib
 import io
 import json
 import os
+import string
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,6 +36,19 @@ from index.models import Retrieved  # noqa: E402
 
 GRID = (0.0, 0.02, 0.04, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 SHOWN = 5
+
+
+def use_prompts(folder: Path) -> None:
+    """The answer path renders the templates in `folder` in place of the shipped ones."""
+    shipped = answer.render
+
+    def render(name: str, **variables: str) -> str:
+        path = folder / f"{name}.txt"
+        if not path.is_file():
+            return shipped(name, **variables)
+        return string.Template(path.read_text(encoding="utf-8")).substitute(variables).strip()
+
+    answer.render = render
 
 
 def recorded_eval(path: Path, reader: OnnxReader) -> list[dict[str, Any]]:
@@ -72,13 +89,19 @@ def main() -> int:
     parser.add_argument("--reader", type=Path, default=ROOT / "data/reader/reader-squad2.onnx")
     parser.add_argument("--questions", type=Path, nargs="+", default=[ROOT / "eval/dev.jsonl"])
     parser.add_argument("--data-dir", type=Path, default=ROOT / "data/eval-train")
+    parser.add_argument("--prompts", type=Path, help="Answer with these templates instead.")
+    parser.add_argument("--save", type=Path, help="Write the recorded results here (JSON).")
     args = parser.parse_args()
     if any("test" in q.name for q in args.questions):
         parser.error("tune on the dev splits only; the test splits are for reporting")
     os.environ["NEWSDESK_DATA_DIR"] = str(args.data_dir)
     os.environ["NEWSDESK_READER_VETO"] = "0"  # the shipped veto off: this script applies each t
     reader = OnnxReader(args.reader, threads=1)
+    if args.prompts:
+        use_prompts(args.prompts)
     runs = {q.name: recorded_eval(q, reader) for q in args.questions}
+    if args.save:
+        args.save.write_text(json.dumps(runs), encoding="utf-8")
     rows = [r for results in runs.values() for r in results]
     answerable = [r for r in rows if r["question"]["answerable"]]
     names = " | ".join(runs)
