@@ -154,9 +154,9 @@ def build_index(app: App) -> dict[str, Any]:
     }
 
 
-def bare_llama(settings: Settings) -> Any:
+def bare_llama(settings: Settings, **extra: Any) -> Any:
     """A second llama.cpp instance built exactly as `LlamaCppModel` builds the app's own: the
-    same GGUF (`model_file`), context and threads."""
+    same GGUF (`model_file`), context and threads; `extra` for a variant of it."""
     from llama_cpp import Llama
 
     return Llama(
@@ -165,6 +165,7 @@ def bare_llama(settings: Settings) -> Any:
         n_threads=settings.n_threads or os.cpu_count(),
         seed=settings.seed,
         verbose=False,
+        **extra,
     )
 
 

@@ -14,7 +14,6 @@ The order of the instances alternates from call to call. Run from the repository
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -23,10 +22,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from answer_bench import Call, load_questions, prepare
+from answer_bench import Call, bare_llama, load_questions, prepare
 from benchlib import REPO_ROOT, load_avg, print_table, write_json
 
-from newsdesk.app import model_file
 from newsdesk.settings import Settings
 
 WARM = "Hi"  # a user turn after the system prompt: the cache state before each timed call
@@ -34,24 +32,16 @@ WARM = "Hi"  # a user turn after the system prompt: the cache state before each 
 
 def variants(settings: Settings) -> dict[str, Any]:
     """The llama.cpp instances compared, built as `LlamaCppModel` builds the app's own."""
-    from llama_cpp import Llama
     from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
-    def build(**extra: Any) -> Any:
-        return Llama(
-            model_path=str(model_file(settings)),
-            n_ctx=settings.n_ctx,
-            n_threads=settings.n_threads or os.cpu_count(),
-            seed=settings.seed,
-            verbose=False,
-            **extra,
-        )
+    def lookup(tokens: int) -> Any:
+        return bare_llama(settings, draft_model=LlamaPromptLookupDecoding(num_pred_tokens=tokens))
 
     return {
-        "as shipped": build(),
-        "prompt lookup, 2 tokens": build(draft_model=LlamaPromptLookupDecoding(num_pred_tokens=2)),
-        "prompt lookup, 4 tokens": build(draft_model=LlamaPromptLookupDecoding(num_pred_tokens=4)),
-        "flash attention": build(flash_attn=True),
+        "as shipped": bare_llama(settings),
+        "prompt lookup, 2 tokens": lookup(2),
+        "prompt lookup, 4 tokens": lookup(4),
+        "flash attention": bare_llama(settings, flash_attn=True),
     }
 
 
