@@ -53,7 +53,7 @@ from bot.engine.evidence import (  # noqa: E402
 from bot.engine.grounding import MAX_QUOTED, quoted  # noqa: E402
 from bot.engine.relevance import MsMarcoRelevance  # noqa: E402
 from eval.ooc import ooc_questions  # noqa: E402
-from eval.people import people_questions  # noqa: E402
+from eval.people import ROUND12, ROUND17, people_questions  # noqa: E402
 from index.models import Retrieved  # noqa: E402
 from index.retrieve import Search  # noqa: E402
 from newsdesk.app import App, answer_search  # noqa: E402
@@ -153,7 +153,9 @@ def main() -> int:
     lines = [line for path in args.questions for line in path.read_text().splitlines()]
     questions = [json.loads(line) for line in lines if line]
     if args.people_train:
-        questions += people_questions("train", rounds=("p", "q") if args.people_more else ("p",))
+        questions += people_questions(
+            "train", rounds=(ROUND12, ROUND17) if args.people_more else (ROUND12,)
+        )
     if args.ooc_train:
         questions += ooc_questions("train")
     app = App(Settings(data_dir=args.data_dir))

@@ -17,7 +17,8 @@ from eval.reader.corpus import read_rows
 
 PEOPLE = Path(__file__).resolve().parent / "reader" / "people.jsonl"
 TITLE_CHARS = 30
-ROUND12 = "p"  # ids `train.csv#ROW#pN`: round 12's batch (`people_batch.py` appends `#qN`)
+ROUND12 = "p"  # ids `train.csv#ROW#pN`: round 12's batch
+ROUND17 = "q"  # ids `train.csv#ROW#qN`: round 17's, appended by `people_batch.py`
 
 
 def batch_mark(qid: str) -> str:

@@ -25,7 +25,11 @@ def template(name: str) -> string.Template:
 
 
 def render(name: str, **variables: str) -> str:
-    tpl = template(name)
+    return fill(template(name), name, **variables)
+
+
+def fill(tpl: string.Template, name: str, **variables: str) -> str:
+    """`tpl` with exactly its variables substituted; `name` names it in the error."""
     wanted = {
         m.group("named") or m.group("braced")
         for m in tpl.pattern.finditer(tpl.template)

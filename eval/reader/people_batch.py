@@ -25,10 +25,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from eval.people import PEOPLE
+from eval.people import PEOPLE, ROUND17
 from eval.reader.corpus import ROOT, Row, copied, eval_rows, read_rows, sentences
 
-MARK = "q"  # the batch letter of appended ids (`eval.people.batch_mark`)
 PER_WRITER = 25
 TYPES = ("amount", "name", "date", "place", "why", "descriptive")
 WANT = Counter({"answerable": 2, "near-miss": 1})
@@ -115,7 +114,11 @@ def append(paths: list[Path]) -> int:
             row = int(q["row"])
             if q["question"] in held:
                 raise SystemExit(f"{path}: {q['question']!r} is a people_dev question")
-            record = {"id": f"train.csv#{row}#{MARK}{counts[row]}", "file": "train.csv", "row": row}
+            record = {
+                "id": f"train.csv#{row}#{ROUND17}{counts[row]}",
+                "file": "train.csv",
+                "row": row,
+            }
             record |= {"type": q["type"], "split": "train"}
             counts[row] += 1
             if q["kind"] == "answerable":

@@ -33,6 +33,7 @@ from bot.engine import answer  # noqa: E402
 from bot.engine.evidence import Candidate  # noqa: E402
 from bot.engine.reader import OnnxReader  # noqa: E402
 from index.models import Retrieved  # noqa: E402
+from prompts import fill  # noqa: E402
 
 GRID = (0.0, 0.02, 0.04, 0.06, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
 SHOWN = 5
@@ -41,12 +42,15 @@ SHOWN = 5
 def use_prompts(folder: Path) -> None:
     """The answer path renders the templates in `folder` in place of the shipped ones."""
     shipped = answer.render
+    variants = {
+        path.stem: string.Template(path.read_text(encoding="utf-8"))
+        for path in folder.glob("*.txt")
+    }
 
     def render(name: str, **variables: str) -> str:
-        path = folder / f"{name}.txt"
-        if not path.is_file():
+        if name not in variants:
             return shipped(name, **variables)
-        return string.Template(path.read_text(encoding="utf-8")).substitute(variables).strip()
+        return fill(variants[name], name, **variables)
 
     answer.render = render
 
