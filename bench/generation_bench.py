@@ -30,15 +30,16 @@ from newsdesk.settings import Settings
 WARM = "Hi"  # a user turn after the system prompt: the cache state before each timed call
 
 
-def variants(settings: Settings) -> dict[str, Any]:
-    """The llama.cpp instances compared, built as `LlamaCppModel` builds the app's own."""
+def variants(shipped: Any, settings: Settings) -> dict[str, Any]:
+    """The llama.cpp instances compared: `shipped` (the answer bench's bare instance, built as
+    `LlamaCppModel` builds the app's own) and variants of it."""
     from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
 
     def lookup(tokens: int) -> Any:
         return bare_llama(settings, draft_model=LlamaPromptLookupDecoding(num_pred_tokens=tokens))
 
     return {
-        "as shipped": bare_llama(settings),
+        "as shipped": shipped,
         "prompt lookup, 2 tokens": lookup(2),
         "prompt lookup, 4 tokens": lookup(4),
         "flash attention": bare_llama(settings, flash_attn=True),
@@ -127,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for question in questions:  # the real answers, for their model calls
             bench.service.answer(question["question"])
         calls = bench.model.calls
-        instances = variants(bench.settings)
+        instances = variants(bench.bare, bench.settings)
         started = load_avg()
         runs = measure(instances, calls)
     rows = summarise(runs)
